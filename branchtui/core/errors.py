@@ -1,0 +1,59 @@
+"""Errors that cross layers. Each carries a message key and parameters; the words come from
+the catalogue (``branchtui.i18n.t``) at the edge, in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BranchError(Exception):
+    """Base of every error a user may see. ``key`` names a catalogue message."""
+
+    key = "error.generic"
+
+    def __init__(self, key: str | None = None, /, **params: Any) -> None:
+        self.key = key or type(self).key
+        self.params = params
+        super().__init__(self.key, params)
+
+    def message(self) -> str:
+        """The message in the current language (imported lazily: core stays free of UI)."""
+        from branchtui.i18n import t
+
+        return t(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+class ValidationError(BranchError):
+    """Input that breaks a rule: a bad date, text too long, a status not allowed now."""
+
+    key = "error.invalid"
+
+
+class PermissionDenied(BranchError):
+    """The actor may not do this; ``key`` says why."""
+
+    key = "error.permission"
+
+
+class NotFound(BranchError):
+    key = "error.not_found"
+
+
+class Conflict(BranchError):
+    """A stale write: someone saved a newer version first. ``params['current']`` carries
+    the newer state so that the UI can show what changed and let the user choose."""
+
+    key = "error.conflict"
+
+
+class SchemaOutOfDate(BranchError):
+    key = "error.schema_old"
+
+
+class NotAMember(BranchError):
+    """No member is bound to this login: the app refuses to start."""
+
+    key = "error.no_member"

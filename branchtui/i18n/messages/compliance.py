@@ -1,0 +1,5 @@
+"""Messages for compliance."""
+
+ZH: dict[str, str] = {}
+
+EN: dict[str, str] = {}

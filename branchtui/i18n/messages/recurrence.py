@@ -1,0 +1,5 @@
+"""Messages for recurrence."""
+
+ZH: dict[str, str] = {}
+
+EN: dict[str, str] = {}

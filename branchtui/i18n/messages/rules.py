@@ -1,0 +1,5 @@
+"""Messages for rules."""
+
+ZH: dict[str, str] = {}
+
+EN: dict[str, str] = {}

@@ -1,0 +1,5 @@
+"""Messages for services."""
+
+ZH: dict[str, str] = {}
+
+EN: dict[str, str] = {}
