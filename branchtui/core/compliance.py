@@ -1,0 +1,267 @@
+"""Which obligations of "三会一课" a branch has met, per period (DOMAIN.md §2).
+
+Pure rules: callers load the facts (the branch, its sittings) and pass them in. The result
+has one row per obligation, per period (and per party group for 党小组会), so that a screen
+can say what is met, what is still open, what is overdue, and what does not apply (a branch
+without a committee owes no monthly 支委会).
+
+Conventions:
+
+* Only CLOSED or SEALED sittings fulfil an obligation; CANCELLED ones never do. A sitting
+  that is OPEN (under way, its record not yet closed) keeps the row OPEN rather than
+  OVERDUE; it is listed with the PLANNED ones in ``planned_ids``.
+* One sitting may fulfil several obligations: the obligation is counted, not the sitting.
+* A sitting held by a party group (``group_id`` set) fulfils only that group's 党小组会; the
+  branch-level obligations need a branch-level sitting (``group_id`` None).
+* 组织生活会 and 民主评议 (when their frequency is YEAR) belong to a *report year*: the
+  annual round is often held in the first months of the next year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from branchtui.core.enums import ComplianceState, MeetingStatus, Obligation, PeriodKind
+from branchtui.core.periods import (
+    MAX_YEAR,
+    MIN_YEAR,
+    PeriodSpan,
+    period_containing,
+    periods_overlapping,
+)
+from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+
+# Obligations that belong to a report year rather than to the calendar date of the sitting.
+REPORT_YEAR_OBLIGATIONS = frozenset({Obligation.ORG_LIFE, Obligation.APPRAISAL})
+
+_MET_STATUSES = frozenset({MeetingStatus.CLOSED, MeetingStatus.SEALED})
+_PENDING_STATUSES = frozenset({MeetingStatus.PLANNED, MeetingStatus.OPEN})
+_ORDER = {obligation: index for index, obligation in enumerate(Obligation)}
+
+# Message keys for ObligationStatus.reason.
+REASON_NO_COMMITTEE = "compliance.reason.no_committee"
+REASON_BEFORE_ACTIVE = "compliance.reason.before_active"
+
+
+@dataclass(frozen=True)
+class BranchFacts:
+    """What compliance needs to know about one branch.
+
+    ``active_from``: the day the branch was set up (or started using the rules); periods
+    that end on or before it carry no obligation."""
+
+    branch_id: int
+    has_committee: bool
+    group_ids: tuple[int, ...]
+    active_from: date | None = None
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """One meeting as compliance sees it.
+
+    ``report_year`` overrides the report year derived from ``day``; it only matters for
+    组织生活会 and 民主评议."""
+
+    meeting_id: int
+    day: date
+    obligations: frozenset[Obligation]
+    group_id: int | None
+    status: MeetingStatus
+    report_year: int | None = None
+
+
+@dataclass(frozen=True)
+class ObligationStatus:
+    """One row of the compliance view: an obligation for one period (and group).
+
+    ``meeting_ids``: CLOSED/SEALED sittings that fulfil it. ``planned_ids``: PLANNED or
+    OPEN sittings that would fulfil it once held and closed. ``reason``: for a
+    NOT_APPLICABLE row, a catalogue key saying why."""
+
+    obligation: Obligation
+    group_id: int | None
+    period: PeriodSpan
+    state: ComplianceState
+    due: date
+    meeting_ids: tuple[int, ...]
+    planned_ids: tuple[int, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ComplianceSummary:
+    """Counts of rows per state."""
+
+    met: int
+    open: int
+    overdue: int
+    not_applicable: int
+
+    @property
+    def total(self) -> int:
+        """All rows."""
+        return self.met + self.open + self.overdue + self.not_applicable
+
+
+def report_year_of(day: date, rules: RuleSet = DEFAULT_RULES) -> int:
+    """The report year of a 组织生活会 (or 民主评议) held on ``day``.
+
+    One held in the first ``rules.org_life_grace_months`` months of year Y+1 belongs to
+    report year Y; otherwise to its calendar year. A stored explicit report year overrides
+    this (see ``Sitting.report_year``)."""
+    if day.month <= rules.org_life_grace_months:
+        return day.year - 1
+    return day.year
+
+
+def report_year_due(year: int, rules: RuleSet = DEFAULT_RULES) -> date:
+    """The last day on which the round for report ``year`` may be held: the end of the
+    grace window (2027-03-31 for report year 2026 with three grace months)."""
+    return date(year + 1, 1, 1) + relativedelta(months=rules.org_life_grace_months) - timedelta(
+        days=1
+    )
+
+
+def _uses_report_year(obligation: Obligation, kind: PeriodKind) -> bool:
+    return obligation in REPORT_YEAR_OBLIGATIONS and kind is PeriodKind.YEAR
+
+
+def _group_key(obligation: Obligation, sitting: Sitting) -> int | None:
+    """The group a sitting fulfils ``obligation`` for, or -1 if it cannot fulfil it."""
+    if obligation is Obligation.GROUP_MEETING:
+        return sitting.group_id if sitting.group_id is not None else -1
+    return None if sitting.group_id is None else -1
+
+
+def compliance(
+    branch: BranchFacts,
+    sittings: Iterable[Sitting],
+    window: PeriodSpan,
+    today: date,
+    rules: RuleSet = DEFAULT_RULES,
+) -> list[ObligationStatus]:
+    """The compliance rows of ``branch`` for every period overlapping ``window``.
+
+    For each obligation with a frequency in ``rules``, one row per period of that frequency
+    overlapping the window (a monthly obligation gives three rows for a quarter window);
+    党小组会 one row per group per period; 支委会 rows are NOT_APPLICABLE when the branch
+    has no committee (never OVERDUE). Report-year obligations (组织生活会, 民主评议) are
+    due at the end of the grace window after the report year. Rows are sorted by
+    (obligation in enum order, group id or 0, period start)."""
+    freqs: dict[Obligation, PeriodKind] = {}
+    for obligation in Obligation:
+        kind = rules.frequency(obligation)
+        if kind is not None:
+            freqs[obligation] = PeriodKind(kind)
+
+    # Bucket the sittings by (obligation, group, period start) in one pass.
+    buckets: dict[tuple[Obligation, int | None, date], list[Sitting]] = defaultdict(list)
+    for sitting in sittings:
+        if sitting.status == MeetingStatus.CANCELLED:
+            continue
+        if not MIN_YEAR <= sitting.day.year <= MAX_YEAR:
+            continue  # outside every representable window
+        for raw in sitting.obligations:
+            obligation = Obligation(raw)
+            kind_or_none = freqs.get(obligation)
+            if kind_or_none is None:
+                continue
+            group = _group_key(obligation, sitting)
+            if group == -1:
+                continue
+            if _uses_report_year(obligation, kind_or_none):
+                year = sitting.report_year
+                if year is None:
+                    year = report_year_of(sitting.day, rules)
+                if not MIN_YEAR <= year <= MAX_YEAR:
+                    continue
+                starts = date(year, 1, 1)
+            else:
+                starts = period_containing(kind_or_none, sitting.day).starts
+            buckets[(obligation, group, starts)].append(sitting)
+
+    rows: list[ObligationStatus] = []
+    for obligation, kind in freqs.items():
+        groups: tuple[int | None, ...]
+        if obligation is Obligation.GROUP_MEETING:
+            groups = tuple(sorted(set(branch.group_ids)))
+        else:
+            groups = (None,)
+        for period in periods_overlapping(kind, window):
+            due = (
+                report_year_due(period.starts.year, rules)
+                if _uses_report_year(obligation, kind)
+                else period.last_day
+            )
+            reason: str | None = None
+            if obligation is Obligation.COMMITTEE_MEETING and not branch.has_committee:
+                reason = REASON_NO_COMMITTEE
+            elif branch.active_from is not None and period.ends <= branch.active_from:
+                reason = REASON_BEFORE_ACTIVE
+            for group in groups:
+                found = sorted(
+                    buckets.get((obligation, group, period.starts), ()),
+                    key=lambda s: (s.day, s.meeting_id),
+                )
+                met = tuple(s.meeting_id for s in found if s.status in _MET_STATUSES)
+                pending = tuple(s.meeting_id for s in found if s.status in _PENDING_STATUSES)
+                under_way = any(s.status == MeetingStatus.OPEN for s in found)
+                if reason is not None:
+                    state = ComplianceState.NOT_APPLICABLE
+                elif met:
+                    state = ComplianceState.MET
+                elif today > due and not under_way:
+                    state = ComplianceState.OVERDUE
+                else:
+                    state = ComplianceState.OPEN
+                rows.append(
+                    ObligationStatus(
+                        obligation=obligation,
+                        group_id=group,
+                        period=period,
+                        state=state,
+                        due=due,
+                        meeting_ids=met,
+                        planned_ids=pending,
+                        reason=reason,
+                    )
+                )
+    rows.sort(key=lambda r: (_ORDER[r.obligation], r.group_id or 0, r.period.starts))
+    return rows
+
+
+def summarize(rows: Iterable[ObligationStatus]) -> ComplianceSummary:
+    """Count the rows per state."""
+    counts = dict.fromkeys(ComplianceState, 0)
+    for row in rows:
+        counts[row.state] += 1
+    return ComplianceSummary(
+        met=counts[ComplianceState.MET],
+        open=counts[ComplianceState.OPEN],
+        overdue=counts[ComplianceState.OVERDUE],
+        not_applicable=counts[ComplianceState.NOT_APPLICABLE],
+    )
+
+
+def is_silent(last_activity: date | None, today: date, rules: RuleSet = DEFAULT_RULES) -> bool:
+    """Whether a branch is "silent": no activity for more than ``rules.silent_days`` days
+    (no activity at all counts as silent)."""
+    if last_activity is None:
+        return True
+    return (today - last_activity).days > rules.silent_days
+
+
+def has_committee(
+    explicit: bool | None, full_members: int, rules: RuleSet = DEFAULT_RULES
+) -> bool:
+    """Whether a branch has a 支部委员会: an explicit setting wins; otherwise it has one
+    from ``rules.committee_min_full_members`` full members on (7 by default)."""
+    if explicit is not None:
+        return explicit
+    return full_members >= rules.committee_min_full_members
