@@ -123,8 +123,8 @@ def report_year_of(day: date, rules: RuleSet = DEFAULT_RULES) -> int:
 def report_year_due(year: int, rules: RuleSet = DEFAULT_RULES) -> date:
     """The last day on which the round for report ``year`` may be held: the end of the
     grace window (2027-03-31 for report year 2026 with three grace months)."""
-    return date(year + 1, 1, 1) + relativedelta(months=rules.org_life_grace_months) - timedelta(
-        days=1
+    return (
+        date(year + 1, 1, 1) + relativedelta(months=rules.org_life_grace_months) - timedelta(days=1)
     )
 
 
@@ -257,9 +257,7 @@ def is_silent(last_activity: date | None, today: date, rules: RuleSet = DEFAULT_
     return (today - last_activity).days > rules.silent_days
 
 
-def has_committee(
-    explicit: bool | None, full_members: int, rules: RuleSet = DEFAULT_RULES
-) -> bool:
+def has_committee(explicit: bool | None, full_members: int, rules: RuleSet = DEFAULT_RULES) -> bool:
     """Whether a branch has a 支部委员会: an explicit setting wins; otherwise it has one
     from ``rules.committee_min_full_members`` full members on (7 by default)."""
     if explicit is not None:

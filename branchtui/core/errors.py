@@ -20,7 +20,12 @@ class BranchError(Exception):
         """The message in the current language (imported lazily: core stays free of UI)."""
         from branchtui.i18n import t
 
-        return t(self.key, **self.params)
+        # Parameters that are themselves catalogue keys (field labels) are translated too.
+        params = {
+            k: t(v) if isinstance(v, str) and v.startswith(("field.", "enum.")) else v
+            for k, v in self.params.items()
+        }
+        return t(self.key, **params)
 
     def __str__(self) -> str:
         return self.message()

@@ -10,7 +10,7 @@ Keys come in two forms: the plain key words the share as "half" (the default 1/2
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
@@ -103,10 +103,10 @@ class VoteOutcome:
     quorum_met: bool
     passed: bool
     reason_key: str
-    params: dict[str, object] = field(default_factory=dict)
-    needed_present: int = 0
-    needed_yes: int = 0
-    base: int = 0
+    params: dict[str, object]
+    needed_present: int
+    needed_yes: int
+    base: int
 
 
 def needed_more_than(share: Fraction, of: int) -> int:
@@ -192,12 +192,10 @@ def evaluate(
     else:
         quorum_share = rules.general_quorum
 
-    if act is Act.ELECTION and rules.election_base == "present":
-        vote_base = present
-    elif act is Act.ELECTION and rules.election_base != "expected":
+    if act is Act.ELECTION and rules.election_base not in ("expected", "present"):
         raise ValidationError("rules.bad_value", name="election_base", value=rules.election_base)
-    else:
-        vote_base = expected
+    on_present = act is Act.ELECTION and rules.election_base == "present"
+    vote_base = present if on_present else expected
 
     yes_total = tally.yes + (tally.written_yes if counts_written else 0)
     needed_present = needed_more_than(quorum_share, expected)
@@ -222,7 +220,7 @@ def evaluate(
         else:
             stem = "rules.vote."
         verdict = "passed" if passed else "failed"
-        suffix = "_present" if act is Act.ELECTION and vote_base is present else ""
+        suffix = "_present" if on_present else ""
         reason = _keyed(stem + verdict + suffix, rules.pass_share)
 
     params: dict[str, object] = {

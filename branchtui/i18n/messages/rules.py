@@ -1,5 +1,111 @@
-"""Messages for rules."""
+"""Messages for rules: rule-set errors, vote verdicts and their validation, roll exclusions.
 
-ZH: dict[str, str] = {}
+Vote verdict keys come in pairs: the plain key says "half" (the default share 1/2), the
+``_share`` key names the share as a number (``{quorum_share}``/``{pass_share}``, e.g. 4/5).
+"""
 
-EN: dict[str, str] = {}
+ZH: dict[str, str] = {
+    # -- rule sets (branchtui.core.ruleset) ------------------------------------------------
+    "rules.bad_json": "规则设置不是有效的 JSON：{detail}",
+    "rules.unknown_field": "未知的规则项 “{name}”。",
+    "rules.bad_value": "规则项 “{name}” 的值 “{value}” 无效。",
+    # -- vote verdicts (branchtui.core.votes) ----------------------------------------------
+    "rules.vote.no_quorum": "实到有表决权的党员 {present} 人，未超过应到 {expected} 人的半数（至少需 {needed_present} 人），不足法定人数，表决无效，未通过",
+    "rules.vote.no_quorum_share": "实到有表决权的党员 {present} 人，未超过应到 {expected} 人的 {quorum_share}（至少需 {needed_present} 人），不足法定人数，表决无效，未通过",
+    "rules.vote.committee_no_quorum": "到会委员 {present} 人，未超过委员总数 {expected} 人的半数（至少需 {needed_present} 人），不足法定人数，不能作出决定",
+    "rules.vote.committee_no_quorum_share": "到会委员 {present} 人，未超过委员总数 {expected} 人的 {quorum_share}（至少需 {needed_present} 人），不足法定人数，不能作出决定",
+    "rules.vote.election_no_quorum": "到会有选举权的党员 {present} 人，未超过应到 {expected} 人的半数（至少需 {needed_present} 人），不足法定人数，选举无效",
+    "rules.vote.election_no_quorum_share": "到会有选举权的党员 {present} 人，未超过应到 {expected} 人的 {quorum_share}（至少需 {needed_present} 人），不足法定人数，选举无效",
+    "rules.vote.passed": "赞成 {yes} 票，超过应到有表决权党员 {expected} 人的半数（需 {needed_yes} 票），通过",
+    "rules.vote.passed_share": "赞成 {yes} 票，超过应到有表决权党员 {expected} 人的 {pass_share}（需 {needed_yes} 票），通过",
+    "rules.vote.failed": "赞成 {yes} 票，未超过应到有表决权党员 {expected} 人的半数（需 {needed_yes} 票），未通过",
+    "rules.vote.failed_share": "赞成 {yes} 票，未超过应到有表决权党员 {expected} 人的 {pass_share}（需 {needed_yes} 票），未通过",
+    "rules.vote.committee_passed": "赞成 {yes} 票，超过委员总数 {expected} 人的半数（需 {needed_yes} 票），通过",
+    "rules.vote.committee_passed_share": "赞成 {yes} 票，超过委员总数 {expected} 人的 {pass_share}（需 {needed_yes} 票），通过",
+    "rules.vote.committee_failed": "赞成 {yes} 票，未超过委员总数 {expected} 人的半数（需 {needed_yes} 票），未通过",
+    "rules.vote.committee_failed_share": "赞成 {yes} 票，未超过委员总数 {expected} 人的 {pass_share}（需 {needed_yes} 票），未通过",
+    "rules.vote.election_passed": "得赞成票 {yes} 票，超过应到有选举权党员 {base} 人的半数（需 {needed_yes} 票），当选",
+    "rules.vote.election_passed_share": "得赞成票 {yes} 票，超过应到有选举权党员 {base} 人的 {pass_share}（需 {needed_yes} 票），当选",
+    "rules.vote.election_failed": "得赞成票 {yes} 票，未超过应到有选举权党员 {base} 人的半数（需 {needed_yes} 票），未当选",
+    "rules.vote.election_failed_share": "得赞成票 {yes} 票，未超过应到有选举权党员 {base} 人的 {pass_share}（需 {needed_yes} 票），未当选",
+    "rules.vote.election_passed_present": "得赞成票 {yes} 票，超过实到有选举权党员 {base} 人的半数（需 {needed_yes} 票），当选",
+    "rules.vote.election_passed_present_share": "得赞成票 {yes} 票，超过实到有选举权党员 {base} 人的 {pass_share}（需 {needed_yes} 票），当选",
+    "rules.vote.election_failed_present": "得赞成票 {yes} 票，未超过实到有选举权党员 {base} 人的半数（需 {needed_yes} 票），未当选",
+    "rules.vote.election_failed_present_share": "得赞成票 {yes} 票，未超过实到有选举权党员 {base} 人的 {pass_share}（需 {needed_yes} 票），未当选",
+    "rules.vote.written_passed": "赞成 {yes_total} 票（到会 {yes} 票，书面意见 {written_yes} 票），超过应到有表决权正式党员 {expected} 人的半数（需 {needed_yes} 票），通过",
+    "rules.vote.written_passed_share": "赞成 {yes_total} 票（到会 {yes} 票，书面意见 {written_yes} 票），超过应到有表决权正式党员 {expected} 人的 {pass_share}（需 {needed_yes} 票），通过",
+    "rules.vote.written_failed": "赞成 {yes_total} 票（到会 {yes} 票，书面意见 {written_yes} 票），未超过应到有表决权正式党员 {expected} 人的半数（需 {needed_yes} 票），未通过",
+    "rules.vote.written_failed_share": "赞成 {yes_total} 票（到会 {yes} 票，书面意见 {written_yes} 票），未超过应到有表决权正式党员 {expected} 人的 {pass_share}（需 {needed_yes} 票），未通过",
+    # -- vote input errors -----------------------------------------------------------------
+    "rules.vote.negative.entitled_expected": "应到人数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.entitled_present": "实到人数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.yes": "赞成票数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.no": "反对票数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.abstain": "弃权票数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.written_yes": "书面赞成意见份数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.written_no": "书面反对意见份数不能为负数（录入了 {value}）。",
+    "rules.vote.negative.written_abstain": "书面弃权意见份数不能为负数（录入了 {value}）。",
+    "rules.vote.present_exceeds_expected": "实到 {present} 人，多于应到 {expected} 人，请核对人数。",
+    "rules.vote.votes_exceed_present": "赞成、反对、弃权合计 {votes} 票，多于实到 {present} 人，请核对票数。",
+    "rules.vote.written_not_counted": "本项表决不计书面意见（只有接收预备党员和预备党员转正，且规则允许时才计入），但录入了 {written} 份书面意见。",
+    "rules.vote.written_exceed_absent": "书面意见 {written} 份，多于未到会的 {absent} 人（应到 {expected} 人，实到 {present} 人）。书面意见只能由未到会的党员提交。",
+    # -- roll exclusions (branchtui.core.roll) ---------------------------------------------
+    "roll.not_yet_member": "当日组织关系尚未转入本支部",
+    "roll.transferred_out": "当日组织关系已转出本支部",
+    "roll.other_group": "当日属于本支部其他党小组",
+    "roll.no_group": "当日未编入党小组",
+    "roll.not_admitted": "当日尚未被接收为预备党员",
+}
+
+EN: dict[str, str] = {
+    # -- rule sets (branchtui.core.ruleset) ------------------------------------------------
+    "rules.bad_json": "The rule settings are not valid JSON: {detail}",
+    "rules.unknown_field": "Unknown rule “{name}”.",
+    "rules.bad_value": "Invalid value “{value}” for the rule “{name}”.",
+    # -- vote verdicts (branchtui.core.votes) ----------------------------------------------
+    "rules.vote.no_quorum": "{present} voting members present, not more than half of the {expected} expected (at least {needed_present} needed): no quorum, the vote is void and the motion fails",
+    "rules.vote.no_quorum_share": "{present} voting members present, not more than {quorum_share} of the {expected} expected (at least {needed_present} needed): no quorum, the vote is void and the motion fails",
+    "rules.vote.committee_no_quorum": "{present} committee members present, not more than half of the committee of {expected} (at least {needed_present} needed): no quorum, no decision can be taken",
+    "rules.vote.committee_no_quorum_share": "{present} committee members present, not more than {quorum_share} of the committee of {expected} (at least {needed_present} needed): no quorum, no decision can be taken",
+    "rules.vote.election_no_quorum": "{present} members entitled to vote present, not more than half of the {expected} expected (at least {needed_present} needed): no quorum, the election is void",
+    "rules.vote.election_no_quorum_share": "{present} members entitled to vote present, not more than {quorum_share} of the {expected} expected (at least {needed_present} needed): no quorum, the election is void",
+    "rules.vote.passed": "{yes} yes votes, more than half of the {expected} voting members expected ({needed_yes} needed): passed",
+    "rules.vote.passed_share": "{yes} yes votes, more than {pass_share} of the {expected} voting members expected ({needed_yes} needed): passed",
+    "rules.vote.failed": "{yes} yes votes, not more than half of the {expected} voting members expected ({needed_yes} needed): not passed",
+    "rules.vote.failed_share": "{yes} yes votes, not more than {pass_share} of the {expected} voting members expected ({needed_yes} needed): not passed",
+    "rules.vote.committee_passed": "{yes} yes votes, more than half of the committee of {expected} ({needed_yes} needed): passed",
+    "rules.vote.committee_passed_share": "{yes} yes votes, more than {pass_share} of the committee of {expected} ({needed_yes} needed): passed",
+    "rules.vote.committee_failed": "{yes} yes votes, not more than half of the committee of {expected} ({needed_yes} needed): not passed",
+    "rules.vote.committee_failed_share": "{yes} yes votes, not more than {pass_share} of the committee of {expected} ({needed_yes} needed): not passed",
+    "rules.vote.election_passed": "{yes} votes in favour, more than half of the {base} voters expected ({needed_yes} needed): elected",
+    "rules.vote.election_passed_share": "{yes} votes in favour, more than {pass_share} of the {base} voters expected ({needed_yes} needed): elected",
+    "rules.vote.election_failed": "{yes} votes in favour, not more than half of the {base} voters expected ({needed_yes} needed): not elected",
+    "rules.vote.election_failed_share": "{yes} votes in favour, not more than {pass_share} of the {base} voters expected ({needed_yes} needed): not elected",
+    "rules.vote.election_passed_present": "{yes} votes in favour, more than half of the {base} voters present ({needed_yes} needed): elected",
+    "rules.vote.election_passed_present_share": "{yes} votes in favour, more than {pass_share} of the {base} voters present ({needed_yes} needed): elected",
+    "rules.vote.election_failed_present": "{yes} votes in favour, not more than half of the {base} voters present ({needed_yes} needed): not elected",
+    "rules.vote.election_failed_present_share": "{yes} votes in favour, not more than {pass_share} of the {base} voters present ({needed_yes} needed): not elected",
+    "rules.vote.written_passed": "{yes_total} yes votes ({yes} at the meeting, {written_yes} in writing), more than half of the {expected} voting full members expected ({needed_yes} needed): passed",
+    "rules.vote.written_passed_share": "{yes_total} yes votes ({yes} at the meeting, {written_yes} in writing), more than {pass_share} of the {expected} voting full members expected ({needed_yes} needed): passed",
+    "rules.vote.written_failed": "{yes_total} yes votes ({yes} at the meeting, {written_yes} in writing), not more than half of the {expected} voting full members expected ({needed_yes} needed): not passed",
+    "rules.vote.written_failed_share": "{yes_total} yes votes ({yes} at the meeting, {written_yes} in writing), not more than {pass_share} of the {expected} voting full members expected ({needed_yes} needed): not passed",
+    # -- vote input errors -----------------------------------------------------------------
+    "rules.vote.negative.entitled_expected": "The number expected cannot be negative (got {value}).",
+    "rules.vote.negative.entitled_present": "The number present cannot be negative (got {value}).",
+    "rules.vote.negative.yes": "Yes votes cannot be negative (got {value}).",
+    "rules.vote.negative.no": "No votes cannot be negative (got {value}).",
+    "rules.vote.negative.abstain": "Abstentions cannot be negative (got {value}).",
+    "rules.vote.negative.written_yes": "Written yes opinions cannot be negative (got {value}).",
+    "rules.vote.negative.written_no": "Written no opinions cannot be negative (got {value}).",
+    "rules.vote.negative.written_abstain": "Written abstentions cannot be negative (got {value}).",
+    "rules.vote.present_exceeds_expected": "{present} present is more than the {expected} expected; please check the numbers.",
+    "rules.vote.votes_exceed_present": "Yes, no and abstain add up to {votes}, more than the {present} present; please check the votes.",
+    "rules.vote.written_not_counted": "Written opinions do not count for this vote (only for admitting a probationary member or confirming full membership, and only when the rules allow it), yet {written} were entered.",
+    "rules.vote.written_exceed_absent": "{written} written opinions, more than the {absent} members absent ({expected} expected, {present} present). Only members who could not attend may hand in written opinions.",
+    # -- roll exclusions (branchtui.core.roll) ---------------------------------------------
+    "roll.not_yet_member": "Not yet transferred into this branch on that day",
+    "roll.transferred_out": "Already transferred out of this branch on that day",
+    "roll.other_group": "In another party group of this branch on that day",
+    "roll.no_group": "Not in any party group on that day",
+    "roll.not_admitted": "Not yet admitted as a probationary member on that day",
+}

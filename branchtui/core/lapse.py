@@ -1,0 +1,97 @@
+"""Warning lines for attendance (DOMAIN.md §3).
+
+Two lines: unexcused absences in a window (default: this calendar year; local rules call for
+criticism at three), and months without 组织生活 and without good reason (six months is
+自行脱党 under Party Constitution art. 9). The months since a member last attended is the
+first-class figure; the flags only say which line it has reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from branchtui.core.enums import AttendanceStatus
+from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from ``earlier`` to ``later`` (negative when ``later`` comes
+    first): 2026-01-31 -> 2026-02-28 is 0, -> 2026-03-01 is 1."""
+    delta = relativedelta(later, earlier)
+    return delta.years * 12 + delta.months
+
+
+@dataclass(frozen=True)
+class LapseStatus:
+    """Where a member stands against the warning lines on a given day."""
+
+    member_id: int
+    last_attended: date | None
+    months_since: int | None  # from last attendance, else from member_since; None: unknown
+    unexcused_absences: int  # ABSENT rows in the window
+    near_lapse: bool  # one month from the lapse line, with an unexcused absence
+    lapsed: bool  # at or over the lapse line, with an unexcused absence
+    over_absence_threshold: bool
+
+
+def lapse_status(
+    member_id: int,
+    history: Sequence[tuple[date, AttendanceStatus]],
+    today: date,
+    rules: RuleSet = DEFAULT_RULES,
+    member_since: date | None = None,
+    window_start: date | None = None,
+) -> LapseStatus:
+    """The warning lines of one member on ``today``.
+
+    ``history`` holds the member's meetings as ``(date, status)``; rows after ``today``
+    are ignored. ``months_since`` counts from the last present/late date, or from
+    ``member_since`` when the member never attended (None if neither is known; never
+    negative).
+
+    ``lapsed`` needs both time and fault: ``months_since >= rules.lapse_months`` and at
+    least one unexcused ABSENT since the last attendance. A member whose every meeting since
+    was on leave or exempt has a good reason and is never lapsed. ``near_lapse`` is the
+    month before that line, also with an unexcused absence. ``unexcused_absences`` counts
+    ABSENT rows from ``window_start`` (default 1 January of ``today``'s year) to ``today``.
+    """
+    rows = [(day, AttendanceStatus(status)) for day, status in history if day <= today]
+    attended = [day for day, status in rows if status.is_present]
+    last_attended = max(attended) if attended else None
+
+    anchor = last_attended or member_since
+    months_since = None if anchor is None else max(0, months_between(anchor, today))
+
+    # "Since" means after the last attendance (a same-day absence does not count), or from
+    # member_since on when the member never attended.
+    if last_attended is not None:
+        since = [status for day, status in rows if day > last_attended]
+    else:
+        since = [status for day, status in rows if member_since is None or day >= member_since]
+    absent_since = any(status is AttendanceStatus.ABSENT for status in since)
+
+    lapsed = months_since is not None and months_since >= rules.lapse_months and absent_since
+    near_lapse = (
+        months_since is not None
+        and months_since >= rules.lapse_months - 1
+        and absent_since
+        and not lapsed
+    )
+
+    start = window_start or date(today.year, 1, 1)
+    unexcused = sum(
+        1 for day, status in rows if status is AttendanceStatus.ABSENT and day >= start
+    )
+    return LapseStatus(
+        member_id=member_id,
+        last_attended=last_attended,
+        months_since=months_since,
+        unexcused_absences=unexcused,
+        near_lapse=near_lapse,
+        lapsed=lapsed,
+        over_absence_threshold=unexcused >= rules.unexcused_absence_threshold,
+    )

@@ -1,0 +1,878 @@
+"""Meetings: scheduling (one-off and series), the life cycle planned → open → closed →
+sealed (or cancelled), agenda, attendance, 列席 guests and leave requests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from peewee import fn
+
+from branchtui.core import model as c
+from branchtui.core import recurrence
+from branchtui.core.compliance import has_committee as rule_has_committee
+from branchtui.core.compliance import report_year_of
+from branchtui.core.enums import (
+    Act,
+    AttendanceStatus,
+    LeaveKind,
+    LeaveStatus,
+    MarkMethod,
+    MeetingStatus,
+    Obligation,
+    OrgKind,
+)
+from branchtui.core.errors import NotFound, ValidationError
+from branchtui.core.roll import AttendanceCounts, ExpectedRoll, count_attendance, expected_roll
+from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
+from branchtui.services.base import (
+    Actor,
+    Service,
+    bump,
+    check_version,
+    get_or_404,
+    record_change,
+    verify_chain,
+)
+from branchtui.services.permissions import Grants
+from branchtui.store import convert
+from branchtui.store import models as m
+
+# A series materialises its occurrences this far ahead; later ones appear as time passes
+# (``extend_series``), so a never-ending RRULE never floods the table.
+SERIES_HORIZON_DAYS = 190
+# Self sign-in later than this after the planned start is 迟到.
+LATE_AFTER = timedelta(minutes=15)
+YEAR_MIN, YEAR_MAX = 1921, 2100
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    """What a secretary fills in to schedule a sitting."""
+
+    branch_id: int
+    title: str
+    obligations: tuple[Obligation, ...]
+    planned_start: datetime
+    planned_end: datetime | None = None
+    place: str = ""
+    group_id: int | None = None
+    convener_id: int | None = None
+    moderator_id: int | None = None
+    recorder_id: int | None = None
+    agenda: tuple[tuple[str, Act | None], ...] = ()
+    allow_self_signin: bool = False
+    report_year: int | None = None
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """Everything a meeting's record page shows."""
+
+    meeting: c.Meeting
+    attendance: tuple[c.AttendanceRow, ...]
+    counts: AttendanceCounts
+    guests: tuple[c.Guest, ...]
+    speeches: tuple[c.Speech, ...]
+    decisions: tuple[c.Decision, ...]
+    chain_ok: bool
+    chain_entries: int
+    written_live_share: float | None  # share of entries written while the meeting was open
+
+
+def _check_when(start: datetime, end: datetime | None) -> None:
+    if not (YEAR_MIN <= start.year <= YEAR_MAX):
+        raise ValidationError("meeting.bad_date", value=start.isoformat(sep=" "))
+    if end is not None and end <= start:
+        raise ValidationError("meeting.end_before_start")
+    if end is not None and end - start > timedelta(days=2):
+        raise ValidationError("meeting.too_long")
+
+
+class MeetingService(Service):
+    # -- helpers ------------------------------------------------------------------------
+
+    def _grants(self, actor: Actor) -> Grants:
+        return Grants.load(actor, self.ctx.today())
+
+    def _branch(self, branch_id: int) -> m.Org:
+        org = m.Org.get_or_none(m.Org.id == branch_id)
+        if org is None or org.kind != OrgKind.BRANCH:
+            raise NotFound(what="branch", id=branch_id)
+        return org
+
+    def _has_committee(self, branch: m.Org, day: date) -> bool:
+        full = (
+            m.Membership.select(fn.COUNT(m.Membership.id))
+            .join(m.Member, on=(m.Membership.member == m.Member.id))
+            .where(
+                (m.Membership.branch == branch.id)
+                & (m.Membership.starts <= day)
+                & (m.Membership.ends.is_null() | (m.Membership.ends > day))
+                & m.Member.full_since.is_null(False)
+                & (m.Member.full_since <= day)
+            )
+            .scalar()
+        )
+        return rule_has_committee(branch.has_committee, full or 0, self.ctx.rules)
+
+    def _roll(self, branch_id: int, group_id: int | None, day: date) -> ExpectedRoll:
+        facts = convert.member_facts(branch_id=branch_id)
+        return expected_roll(facts, branch_id, day, group_id)
+
+    def _validate_draft(self, d: MeetingDraft) -> MeetingDraft:
+        title = clean(d.title, field="field.title", max_len=TITLE_MAX, required=True)
+        place = clean(d.place, field="field.place", max_len=TITLE_MAX)
+        if not d.obligations:
+            raise ValidationError("meeting.no_obligation")
+        _check_when(d.planned_start, d.planned_end)
+        branch = self._branch(d.branch_id)
+        if Obligation.GROUP_MEETING in d.obligations and d.group_id is None:
+            raise ValidationError("meeting.group_required")
+        if d.group_id is not None:
+            group = m.Org.get_or_none(m.Org.id == d.group_id)
+            if group is None or group.parent_id != branch.id or group.kind != OrgKind.GROUP:
+                raise ValidationError("meeting.group_not_in_branch")
+        if Obligation.COMMITTEE_MEETING in d.obligations and not self._has_committee(
+            branch, d.planned_start.date()
+        ):
+            raise ValidationError("meeting.no_committee")
+        for person in (d.convener_id, d.moderator_id, d.recorder_id):
+            if person is not None and not m.Member.select().where(m.Member.id == person).exists():
+                raise NotFound(what="member", id=person)
+        agenda = tuple(
+            (clean(t, field="field.agenda", max_len=TEXT_MAX, required=True), act)
+            for t, act in d.agenda
+        )
+        report_year = d.report_year
+        if report_year is None and (
+            Obligation.ORG_LIFE in d.obligations or Obligation.APPRAISAL in d.obligations
+        ):
+            report_year = report_year_of(d.planned_start.date(), self.ctx.rules)
+        return MeetingDraft(
+            **{
+                **d.__dict__,
+                "title": title,
+                "place": place,
+                "agenda": agenda,
+                "report_year": report_year,
+                "obligations": tuple(dict.fromkeys(d.obligations)),
+            }
+        )
+
+    def _next_number(self, branch_id: int, obligation: Obligation, year: int) -> int:
+        """第X次: counts sittings of the branch with this first obligation in the year."""
+        start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+        n = (
+            m.MeetingObligation.select(fn.COUNT(m.MeetingObligation.id))
+            .join(m.Meeting)
+            .where(
+                (m.MeetingObligation.branch == branch_id)
+                & (m.MeetingObligation.obligation == obligation.value)
+                & (m.Meeting.planned_start >= start)
+                & (m.Meeting.planned_start < end)
+                & (m.Meeting.status != MeetingStatus.CANCELLED.value)
+            )
+            .scalar()
+        )
+        return int(n or 0) + 1
+
+    def _insert_meeting(
+        self, actor: Actor, d: MeetingDraft, series_id: int | None = None,
+        series_date: date | None = None,
+    ) -> m.Meeting:
+        now = self.now()
+        previous_org_life = None
+        if Obligation.ORG_LIFE in d.obligations:
+            previous_org_life = (
+                m.Meeting.select(m.Meeting.id)
+                .join(m.MeetingObligation)
+                .where(
+                    (m.Meeting.branch == d.branch_id)
+                    & (m.MeetingObligation.obligation == Obligation.ORG_LIFE.value)
+                    & (m.Meeting.planned_start < d.planned_start)
+                    & (m.Meeting.status != MeetingStatus.CANCELLED.value)
+                )
+                .order_by(m.Meeting.planned_start.desc())
+                .scalar()
+            )
+        row = m.Meeting.create(
+            branch=d.branch_id,
+            group=d.group_id,
+            title=d.title,
+            number=self._next_number(d.branch_id, d.obligations[0], d.planned_start.year),
+            planned_start=d.planned_start,
+            planned_end=d.planned_end,
+            place=d.place,
+            convener=d.convener_id,
+            moderator=d.moderator_id,
+            recorder=d.recorder_id,
+            status=MeetingStatus.PLANNED.value,
+            series=series_id,
+            series_date=series_date,
+            report_year=d.report_year,
+            allow_self_signin=d.allow_self_signin,
+            reviews=previous_org_life,
+            created_at=now,
+            created_by=actor.member_id,
+        )
+        m.MeetingObligation.insert_many(
+            [
+                {"meeting": row.id, "obligation": o.value, "branch": d.branch_id,
+                 "day": d.planned_start.date()}
+                for o in d.obligations
+            ]
+        ).execute()
+        for i, (title, act) in enumerate(d.agenda, start=1):
+            m.AgendaItem.create(meeting=row.id, position=i, title=title,
+                                act=act.value if act else None)
+        self._sync_roll(row)
+        record_change(
+            self.ctx, actor, "meeting.schedule", "meeting", row.id,
+            {"title": d.title, "obligations": d.obligations, "start": d.planned_start,
+             "end": d.planned_end, "place": d.place, "series": series_id},
+            meeting_id=row.id,
+        )
+        return row
+
+    def _sync_roll(self, meeting: m.Meeting) -> None:
+        """Make the attendance rows match 应到 on the meeting date. Rows already marked are
+        kept; unmarked rows of people no longer expected are removed. Called while the
+        meeting is planned, and once more when it opens; after that the roll is frozen,
+        so a later transfer never changes an old meeting's 应到."""
+        day = meeting.planned_start.date()
+        roll = self._roll(meeting.branch_id, meeting.group_id, day)
+        wanted = {e.member_id: (e, False) for e in roll.entries}
+        wanted.update({e.member_id: (e, True) for e in roll.exempt})
+        existing = {
+            r.member_id: r
+            for r in m.Attendance.select().where(m.Attendance.meeting == meeting.id)
+        }
+        stale = [
+            r.id for mid, r in existing.items()
+            if mid not in wanted and r.status is None
+        ]
+        if stale:
+            m.Attendance.delete().where(m.Attendance.id.in_(stale)).execute()
+        rows = []
+        for mid, (e, exempt) in wanted.items():
+            r = existing.get(mid)
+            if r is None:
+                rows.append(
+                    {
+                        "meeting": meeting.id, "member": mid, "branch": meeting.branch_id,
+                        "meeting_day": day, "is_full": e.is_full, "can_vote": e.can_vote,
+                        "status": AttendanceStatus.EXEMPT.value if exempt else None,
+                        "reason": (e.exempt_reason or "") if exempt else "",
+                        "method": MarkMethod.SYSTEM.value if exempt else None,
+                    }
+                )
+            elif r.status in (None, AttendanceStatus.EXEMPT.value):
+                (
+                    m.Attendance.update(
+                        is_full=e.is_full, can_vote=e.can_vote, meeting_day=day,
+                        status=AttendanceStatus.EXEMPT.value if exempt else None,
+                        reason=(e.exempt_reason or "") if exempt else "",
+                        method=MarkMethod.SYSTEM.value if exempt else None,
+                    )
+                    .where(m.Attendance.id == r.id)
+                    .execute()
+                )
+        if rows:
+            m.Attendance.insert_many(rows).execute()
+
+    # -- scheduling -----------------------------------------------------------------------
+
+    def schedule(self, actor: Actor, draft: MeetingDraft) -> c.Meeting:
+        """Schedule one sitting; its expected roll is computed for its date."""
+        with self.write():
+            g = self._grants(actor)
+            g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
+            d = self._validate_draft(draft)
+            row = self._insert_meeting(actor, d)
+            return convert.meeting(row)
+
+    def overlaps(self, actor: Actor, branch_id: int, start: datetime, end: datetime | None,
+                 exclude_id: int | None = None) -> list[c.Meeting]:
+        """Other sittings of the branch that overlap [start, end): the UI warns."""
+        end = end or start + timedelta(hours=2)
+        with self.read():
+            g = self._grants(actor)
+            g.require(g.can_read_branch(branch_id) or g.can_schedule(branch_id, None), "perm.read")
+            q = m.Meeting.select().where(
+                (m.Meeting.branch == branch_id)
+                & (m.Meeting.status != MeetingStatus.CANCELLED.value)
+                & (m.Meeting.planned_start < end)
+                & (m.Meeting.planned_start > start - timedelta(days=2))
+            )
+            out = []
+            for row in q:
+                row_end = row.planned_end or row.planned_start + timedelta(hours=2)
+                if row_end > start and row.id != exclude_id:
+                    out.append(convert.meeting(row, with_agenda=False))
+            return out
+
+    def reschedule(self, actor: Actor, meeting_id: int, expected_version: int, *,
+                   planned_start: datetime | None = None, planned_end: datetime | None = None,
+                   place: str | None = None, title: str | None = None,
+                   convener_id: int | None = None, moderator_id: int | None = None,
+                   recorder_id: int | None = None, allow_self_signin: bool | None = None,
+                   ) -> c.Meeting:
+        """Edit a planned sitting (one occurrence of a series stays linked to it)."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_schedule(row.branch_id, row.group_id), "perm.schedule")
+            check_version(row, expected_version, convert.meeting)
+            if row.status != MeetingStatus.PLANNED.value:
+                raise ValidationError("meeting.not_planned")
+            changes: dict[str, object] = {}
+            if planned_start is not None:
+                end = planned_end if planned_end is not None else (
+                    planned_start + (row.planned_end - row.planned_start)
+                    if row.planned_end else None
+                )
+                _check_when(planned_start, end)
+                changes.update(planned_start=planned_start, planned_end=end)
+            elif planned_end is not None:
+                _check_when(row.planned_start, planned_end)
+                changes["planned_end"] = planned_end
+            if place is not None:
+                changes["place"] = clean(place, field="field.place", max_len=TITLE_MAX)
+            if title is not None:
+                changes["title"] = clean(title, field="field.title", max_len=TITLE_MAX,
+                                         required=True)
+            for key, value in (("convener", convener_id), ("moderator", moderator_id),
+                               ("recorder", recorder_id)):
+                if value is not None:
+                    changes[key] = value
+            if allow_self_signin is not None:
+                changes["allow_self_signin"] = allow_self_signin
+            bump(m.Meeting, row, expected_version, **changes)
+            if "planned_start" in changes:
+                day = row.planned_start.date()
+                m.MeetingObligation.update(day=day).where(
+                    m.MeetingObligation.meeting == row.id).execute()
+                self._sync_roll(row)
+            record_change(self.ctx, actor, "meeting.edit", "meeting", row.id,
+                          {k: v for k, v in changes.items() if k != "version"},
+                          meeting_id=row.id)
+            return convert.meeting(row)
+
+    def cancel(self, actor: Actor, meeting_id: int, expected_version: int, reason: str) -> c.Meeting:
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_schedule(row.branch_id, row.group_id), "perm.schedule")
+            check_version(row, expected_version, convert.meeting)
+            if row.status != MeetingStatus.PLANNED.value:
+                raise ValidationError("meeting.not_planned")
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
+            bump(m.Meeting, row, expected_version, status=MeetingStatus.CANCELLED.value,
+                 cancel_reason=reason)
+            if row.series_id and row.series_date:
+                m.SeriesException.insert(
+                    series=row.series_id, original_date=row.series_date, skipped=True,
+                    note=reason,
+                ).on_conflict_ignore().execute()
+            record_change(self.ctx, actor, "meeting.cancel", "meeting", row.id,
+                          {"reason": reason}, meeting_id=row.id)
+            return convert.meeting(row)
+
+    # -- series -----------------------------------------------------------------------------
+
+    def create_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
+                      until: date | None = None) -> tuple[int, list[c.Meeting]]:
+        """A recurring sitting: validates the RRULE, stores the series and materialises its
+        occurrences for the next months. Returns (series id, meetings created)."""
+        with self.write():
+            g = self._grants(actor)
+            g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
+            d = self._validate_draft(draft)
+            rule = recurrence.validate(rrule, d.planned_start)
+            duration = int(
+                ((d.planned_end - d.planned_start).total_seconds() // 60)
+                if d.planned_end else 90
+            )
+            series = m.Series.create(
+                branch=d.branch_id, group=d.group_id, rrule=rule, dtstart=d.planned_start,
+                duration_minutes=duration, title=d.title,
+                obligations=",".join(o.value for o in d.obligations), place=d.place,
+                convener=d.convener_id, moderator=d.moderator_id, recorder=d.recorder_id,
+                created_at=self.now(),
+            )
+            record_change(self.ctx, actor, "series.create", "series", series.id,
+                          {"rrule": rule, "dtstart": d.planned_start, "title": d.title})
+            made = self._materialise(actor, series, d, until)
+            return series.id, [convert.meeting(r) for r in made]
+
+    def _materialise(self, actor: Actor, series: m.Series, d: MeetingDraft,
+                     until: date | None = None) -> list[m.Meeting]:
+        horizon = self.now() + timedelta(days=SERIES_HORIZON_DAYS)
+        if until is not None:
+            horizon = min(horizon, datetime.combine(until, datetime.max.time()))
+        have = {
+            sd for (sd,) in m.Meeting.select(m.Meeting.series_date)
+            .where(m.Meeting.series == series.id).tuples()
+        }
+        skipped = {
+            od for (od,) in m.SeriesException.select(m.SeriesException.original_date)
+            .where(m.SeriesException.series == series.id).tuples()
+        }
+        start = max(series.dtstart, self.now() - timedelta(days=1))
+        made = []
+        for when in recurrence.occurrences(series.rrule, series.dtstart, start=start,
+                                           end=horizon, exdates=skipped | have):
+            occ = MeetingDraft(
+                **{**d.__dict__, "planned_start": when,
+                   "planned_end": when + timedelta(minutes=series.duration_minutes)}
+            )
+            made.append(self._insert_meeting(actor, occ, series.id, when.date()))
+        return made
+
+    def extend_series(self, actor: Actor, series_id: int) -> list[c.Meeting]:
+        """Materialise occurrences that came within the horizon since the last call."""
+        with self.write():
+            series = get_or_404(m.Series, series_id)
+            g = self._grants(actor)
+            g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
+            d = self._series_draft(series)
+            return [convert.meeting(r) for r in self._materialise(actor, series, d)]
+
+    def _series_draft(self, series: m.Series) -> MeetingDraft:
+        return MeetingDraft(
+            branch_id=series.branch_id, title=series.title,
+            obligations=tuple(Obligation(o) for o in series.obligations.split(",")),
+            planned_start=series.dtstart,
+            planned_end=series.dtstart + timedelta(minutes=series.duration_minutes),
+            place=series.place, group_id=series.group_id, convener_id=series.convener_id,
+            moderator_id=series.moderator_id, recorder_id=series.recorder_id,
+        )
+
+    def update_series(self, actor: Actor, series_id: int, expected_version: int, *,
+                      title: str | None = None, place: str | None = None,
+                      time_shift: timedelta | None = None) -> list[c.Meeting]:
+        """Change the whole series: the template and every future planned occurrence.
+        Occurrences already held, or edited one by one, are left alone."""
+        with self.write():
+            series = get_or_404(m.Series, series_id)
+            g = self._grants(actor)
+            g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
+            check_version(series, expected_version, lambda r: r.version)
+            changes: dict[str, object] = {}
+            if title is not None:
+                changes["title"] = clean(title, field="field.title", max_len=TITLE_MAX,
+                                         required=True)
+            if place is not None:
+                changes["place"] = clean(place, field="field.place", max_len=TITLE_MAX)
+            if time_shift is not None:
+                changes["dtstart"] = series.dtstart + time_shift
+            bump(m.Series, series, expected_version, **changes)
+            out = []
+            for row in m.Meeting.select().where(
+                (m.Meeting.series == series.id)
+                & (m.Meeting.status == MeetingStatus.PLANNED.value)
+                & (m.Meeting.planned_start >= self.now())
+            ):
+                upd: dict[str, object] = {}
+                if title is not None:
+                    upd["title"] = changes["title"]
+                if place is not None:
+                    upd["place"] = changes["place"]
+                if time_shift is not None:
+                    upd["planned_start"] = row.planned_start + time_shift
+                    if row.planned_end:
+                        upd["planned_end"] = row.planned_end + time_shift
+                if upd:
+                    bump(m.Meeting, row, None, **upd)
+                    record_change(self.ctx, actor, "meeting.edit", "meeting", row.id,
+                                  {**upd, "via_series": series.id}, meeting_id=row.id)
+                    if time_shift is not None:
+                        m.MeetingObligation.update(day=row.planned_start.date()).where(
+                            m.MeetingObligation.meeting == row.id).execute()
+                        self._sync_roll(row)
+                out.append(convert.meeting(row))
+            record_change(self.ctx, actor, "series.edit", "series", series.id,
+                          {k: v for k, v in changes.items() if k != "version"})
+            return out
+
+    def cancel_series(self, actor: Actor, series_id: int, reason: str) -> int:
+        """Cancel every future planned occurrence of the series; returns how many."""
+        with self.write():
+            series = get_or_404(m.Series, series_id)
+            g = self._grants(actor)
+            g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
+            n = 0
+            for row in m.Meeting.select().where(
+                (m.Meeting.series == series.id)
+                & (m.Meeting.status == MeetingStatus.PLANNED.value)
+                & (m.Meeting.planned_start >= self.now())
+            ):
+                bump(m.Meeting, row, None, status=MeetingStatus.CANCELLED.value,
+                     cancel_reason=reason)
+                record_change(self.ctx, actor, "meeting.cancel", "meeting", row.id,
+                              {"reason": reason, "via_series": series.id}, meeting_id=row.id)
+                n += 1
+            # Stop materialising: the rule ends today.
+            bump(m.Series, series, None,
+                 rrule=series.rrule + ";UNTIL=" + self.now().strftime("%Y%m%dT%H%M%S")
+                 if "UNTIL=" not in series.rrule and "COUNT=" not in series.rrule
+                 else series.rrule)
+            record_change(self.ctx, actor, "series.cancel", "series", series.id,
+                          {"reason": reason, "cancelled": n})
+            return n
+
+    # -- agenda -------------------------------------------------------------------------------
+
+    def add_agenda_item(self, actor: Actor, meeting_id: int, title: str,
+                        act: Act | None = None) -> c.AgendaItem:
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_schedule(row.branch_id, row.group_id) or g.can_write_minutes(row),
+                      "perm.minutes")
+            self._require_editable(row)
+            title = clean(title, field="field.agenda", max_len=TEXT_MAX, required=True)
+            pos = (m.AgendaItem.select(fn.MAX(m.AgendaItem.position))
+                   .where(m.AgendaItem.meeting == row.id).scalar() or 0) + 1
+            item = m.AgendaItem.create(meeting=row.id, position=pos, title=title,
+                                       act=act.value if act else None)
+            record_change(self.ctx, actor, "agenda.add", "agenda_item", item.id,
+                          {"title": title, "act": act}, meeting_id=row.id)
+            return convert.agenda_item(item)
+
+    @staticmethod
+    def _require_editable(row: m.Meeting) -> None:
+        if row.status in (MeetingStatus.SEALED.value, MeetingStatus.CANCELLED.value):
+            raise ValidationError("meeting.sealed" if row.status == MeetingStatus.SEALED.value
+                                  else "meeting.cancelled")
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def open(self, actor: Actor, meeting_id: int) -> c.Meeting:
+        """planned → open. The roll is brought up to date one last time and frozen."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_run(row), "perm.run")
+            if row.status != MeetingStatus.PLANNED.value:
+                raise ValidationError("meeting.not_planned")
+            self._sync_roll(row)
+            bump(m.Meeting, row, None, status=MeetingStatus.OPEN.value, opened_at=self.now())
+            record_change(self.ctx, actor, "meeting.open", "meeting", row.id,
+                          {"opened_at": row.opened_at}, meeting_id=row.id)
+            return convert.meeting(row)
+
+    def close(self, actor: Actor, meeting_id: int) -> c.Meeting:
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_run(row), "perm.run")
+            if row.status != MeetingStatus.OPEN.value:
+                raise ValidationError("meeting.not_open")
+            bump(m.Meeting, row, None, status=MeetingStatus.CLOSED.value, closed_at=self.now())
+            record_change(self.ctx, actor, "meeting.close", "meeting", row.id,
+                          {"closed_at": row.closed_at}, meeting_id=row.id)
+            return convert.meeting(row)
+
+    def seal(self, actor: Actor, meeting_id: int) -> c.Meeting:
+        """closed → sealed: the digest over the whole chain is the record's fingerprint;
+        afterwards the record cannot be edited."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_seal(row), "perm.seal")
+            if row.status != MeetingStatus.CLOSED.value:
+                raise ValidationError("meeting.not_closed")
+            ok, _n, last = verify_chain(row.id)
+            if not ok:
+                raise ValidationError("meeting.chain_broken")
+            at = self.now()
+            final = record_change(self.ctx, actor, "meeting.seal", "meeting", row.id,
+                                  {"sealed_at": at, "chain_head": last}, meeting_id=row.id)
+            bump(m.Meeting, row, None, status=MeetingStatus.SEALED.value, sealed_at=at,
+                 seal_digest=final)
+            return convert.meeting(row)
+
+    # -- attendance ---------------------------------------------------------------------------
+
+    def mark(self, actor: Actor, meeting_id: int, member_id: int, status: AttendanceStatus,
+             *, reason: str = "", leave_kind: LeaveKind | None = None,
+             expected_version: int | None = None) -> c.AttendanceRow:
+        """Mark one member. Reasons are required for 请假 and 免. Marks made after the
+        meeting closed are kept with method 'after', so the record shows them as such."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_mark(row), "perm.mark")
+            self._require_editable(row)
+            if row.status == MeetingStatus.PLANNED.value and status != AttendanceStatus.LEAVE:
+                raise ValidationError("attendance.not_open")
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX)
+            if status in (AttendanceStatus.LEAVE, AttendanceStatus.EXEMPT) and not reason:
+                raise ValidationError("text.required", field="field.reason")
+            att = m.Attendance.get_or_none(
+                (m.Attendance.meeting == meeting_id) & (m.Attendance.member == member_id)
+            )
+            if att is None:
+                raise ValidationError("attendance.not_expected")
+            name = m.Member.select(m.Member.name).where(m.Member.id == member_id).scalar()
+            check_version(att, expected_version, lambda r: convert.attendance(r, name))
+            method = (MarkMethod.AFTER if row.status == MeetingStatus.CLOSED.value
+                      else MarkMethod.RECORDER)
+            bump(m.Attendance, att, expected_version, status=status.value, reason=reason,
+                 leave_kind=(leave_kind or LeaveKind.OTHER).value
+                 if status == AttendanceStatus.LEAVE else None,
+                 marked_by=actor.member_id, marked_at=self.now(), method=method.value)
+            record_change(self.ctx, actor, "attendance.mark", "attendance", att.id,
+                          {"member": member_id, "status": status, "reason": reason,
+                           "method": method}, meeting_id=row.id)
+            return convert.attendance(att, name)
+
+    def sign_in(self, actor: Actor, meeting_id: int) -> c.AttendanceRow:
+        """签到 by the member from their own session, while the meeting is open and the
+        recorder allows it. Late after 15 minutes."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            if row.status != MeetingStatus.OPEN.value:
+                raise ValidationError("attendance.not_open")
+            if not row.allow_self_signin:
+                raise ValidationError("attendance.self_signin_off")
+            att = m.Attendance.get_or_none(
+                (m.Attendance.meeting == meeting_id) & (m.Attendance.member == actor.member_id)
+            )
+            if att is None:
+                raise ValidationError("attendance.not_expected")
+            if att.status in (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value):
+                return convert.attendance(att, actor.name)
+            now = self.now()
+            status = (AttendanceStatus.LATE if now > row.planned_start + LATE_AFTER
+                      else AttendanceStatus.PRESENT)
+            bump(m.Attendance, att, None, status=status.value, reason="", leave_kind=None,
+                 marked_by=actor.member_id, marked_at=now, method=MarkMethod.SELF.value)
+            record_change(self.ctx, actor, "attendance.sign_in", "attendance", att.id,
+                          {"member": actor.member_id, "status": status}, meeting_id=row.id)
+            return convert.attendance(att, actor.name)
+
+    def add_guest(self, actor: Actor, meeting_id: int, name: str, affiliation: str,
+                  reason: str) -> c.Guest:
+        """列席: a non-member or upper-level official attending without a vote."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_mark(row), "perm.mark")
+            self._require_editable(row)
+            guest = m.Guest.create(
+                meeting=row.id,
+                name=clean(name, field="field.name", max_len=NAME_MAX, required=True),
+                affiliation=clean(affiliation, field="field.affiliation", max_len=TITLE_MAX),
+                reason=clean(reason, field="field.reason", max_len=TEXT_MAX, required=True),
+                created_at=self.now(),
+            )
+            record_change(self.ctx, actor, "guest.add", "guest", guest.id,
+                          {"name": guest.name, "affiliation": guest.affiliation,
+                           "reason": guest.reason}, meeting_id=row.id)
+            return convert.guest(guest)
+
+    # -- leave ------------------------------------------------------------------------------
+
+    def request_leave(self, actor: Actor, meeting_id: int, kind: LeaveKind,
+                      reason: str) -> c.LeaveRequest:
+        """Asked by the member, before the meeting starts."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            if row.status != MeetingStatus.PLANNED.value or self.now() >= row.planned_start:
+                raise ValidationError("leave.too_late")
+            if not m.Attendance.select().where(
+                (m.Attendance.meeting == meeting_id) & (m.Attendance.member == actor.member_id)
+            ).exists():
+                raise ValidationError("attendance.not_expected")
+            if m.LeaveRequest.select().where(
+                (m.LeaveRequest.meeting == meeting_id)
+                & (m.LeaveRequest.member == actor.member_id)
+                & m.LeaveRequest.status.in_([LeaveStatus.PENDING.value,
+                                             LeaveStatus.APPROVED.value])
+            ).exists():
+                raise ValidationError("leave.duplicate")
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
+            req = m.LeaveRequest.create(
+                meeting=row.id, member=actor.member_id, kind=kind.value, reason=reason,
+                requested_at=self.now(), status=LeaveStatus.PENDING.value,
+            )
+            record_change(self.ctx, actor, "leave.request", "leave_request", req.id,
+                          {"kind": kind, "reason": reason}, meeting_id=row.id)
+            return convert.leave(req)
+
+    def decide_leave(self, actor: Actor, request_id: int, approve: bool,
+                     expected_version: int, note: str = "") -> c.LeaveRequest:
+        """The 书记 (or the member's group leader) approves or refuses. Approval marks the
+        attendance row 请假 with the request's reason."""
+        with self.write():
+            req = get_or_404(m.LeaveRequest, request_id)
+            row = self.lock_meeting(req.meeting_id)
+            _branch, group = convert.current_membership(req.member_id,
+                                                        row.planned_start.date())
+            g = self._grants(actor)
+            g.require(g.can_decide_leave(row, group), "perm.leave")
+            check_version(req, expected_version, convert.leave)
+            if req.status != LeaveStatus.PENDING.value:
+                raise ValidationError("leave.already_decided")
+            status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
+            bump(m.LeaveRequest, req, expected_version, status=status.value,
+                 decided_by=actor.member_id, decided_at=self.now(),
+                 decision_note=clean(note, field="field.note", max_len=TEXT_MAX))
+            if approve:
+                late = row.status != MeetingStatus.PLANNED.value
+                (m.Attendance.update(
+                    status=AttendanceStatus.LEAVE.value, reason=req.reason,
+                    leave_kind=req.kind, marked_by=actor.member_id, marked_at=self.now(),
+                    method=(MarkMethod.AFTER if late else MarkMethod.LEAVE).value,
+                    version=m.Attendance.version + 1)
+                 .where((m.Attendance.meeting == row.id)
+                        & (m.Attendance.member == req.member_id))
+                 .execute())
+            record_change(self.ctx, actor, "leave.decide", "leave_request", req.id,
+                          {"status": status, "note": req.decision_note,
+                           "member": req.member_id}, meeting_id=row.id)
+            return convert.leave(req)
+
+    def withdraw_leave(self, actor: Actor, request_id: int) -> c.LeaveRequest:
+        with self.write():
+            req = get_or_404(m.LeaveRequest, request_id)
+            if req.member_id != actor.member_id:
+                raise ValidationError("leave.not_yours")
+            if req.status != LeaveStatus.PENDING.value:
+                raise ValidationError("leave.already_decided")
+            self.lock_meeting(req.meeting_id)
+            bump(m.LeaveRequest, req, None, status=LeaveStatus.WITHDRAWN.value)
+            record_change(self.ctx, actor, "leave.withdraw", "leave_request", req.id, {},
+                          meeting_id=req.meeting_id)
+            return convert.leave(req)
+
+    def pending_leave(self, actor: Actor) -> list[c.LeaveRequest]:
+        """Leave requests waiting for this actor's decision."""
+        with self.read():
+            g = self._grants(actor)
+            out = []
+            for req in (m.LeaveRequest.select()
+                        .where(m.LeaveRequest.status == LeaveStatus.PENDING.value)
+                        .order_by(m.LeaveRequest.requested_at)):
+                meeting = m.Meeting.get_by_id(req.meeting_id)
+                _b, group = convert.current_membership(req.member_id,
+                                                       meeting.planned_start.date())
+                if g.can_decide_leave(meeting, group):
+                    out.append(convert.leave(req))
+            return out
+
+    def my_leave(self, actor: Actor) -> list[c.LeaveRequest]:
+        with self.read():
+            return [convert.leave(r) for r in m.LeaveRequest.select()
+                    .where(m.LeaveRequest.member == actor.member_id)
+                    .order_by(m.LeaveRequest.requested_at.desc())]
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, actor: Actor, meeting_id: int) -> c.Meeting:
+        with self.read():
+            row = get_or_404(m.Meeting, meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_read_meeting(row), "perm.read")
+            return convert.meeting(row)
+
+    def roll_preview(self, actor: Actor, branch_id: int, day: date,
+                     group_id: int | None = None) -> ExpectedRoll:
+        """应到 for a date, with who is exempt and who is not (yet) a member, and why."""
+        with self.read():
+            g = self._grants(actor)
+            g.require(g.can_read_branch(branch_id), "perm.read")
+            return self._roll(branch_id, group_id, day)
+
+    def record(self, actor: Actor, meeting_id: int) -> MeetingRecord:
+        """The whole record of a meeting, as the record page shows it."""
+        with self.read():
+            row = get_or_404(m.Meeting, meeting_id)
+            g = self._grants(actor)
+            g.require(g.can_read_meeting(row), "perm.read")
+            att = tuple(
+                convert.attendance(a, name)
+                for a, name in (
+                    (a, a.member.name)
+                    for a in m.Attendance.select(m.Attendance, m.Member)
+                    .join(m.Member, on=(m.Attendance.member == m.Member.id))
+                    .where(m.Attendance.meeting == row.id)
+                    .order_by(m.Member.id)
+                )
+            )
+            counts = count_attendance((a.is_full, a.status) for a in att)
+            ok, n, _last = verify_chain(row.id)
+            live_share = None
+            if row.opened_at:
+                entries = list(
+                    m.ChangeLog.select(m.ChangeLog.at, m.ChangeLog.action)
+                    .where((m.ChangeLog.meeting == row.id)
+                           & m.ChangeLog.action.in_(
+                               ["attendance.mark", "attendance.sign_in", "speech.add",
+                                "speech.edit", "decision.record"]))
+                    .tuples()
+                )
+                if entries:
+                    end = row.closed_at or datetime.max
+                    live = sum(1 for at, _ in entries if row.opened_at <= at <= end)
+                    live_share = live / len(entries)
+            return MeetingRecord(
+                meeting=convert.meeting(row),
+                attendance=att,
+                counts=counts,
+                guests=tuple(convert.guest(x) for x in
+                             m.Guest.select().where(m.Guest.meeting == row.id)),
+                speeches=tuple(convert.speech(x) for x in m.Speech.select()
+                               .where(m.Speech.meeting == row.id)
+                               .order_by(m.Speech.spoken_at, m.Speech.id)),
+                decisions=tuple(convert.decision(x) for x in m.Decision.select()
+                                .where(m.Decision.meeting == row.id)
+                                .order_by(m.Decision.id)),
+                chain_ok=ok,
+                chain_entries=n,
+                written_live_share=live_share,
+            )
+
+    def list(self, actor: Actor, branch_id: int | None = None, *, start: datetime | None = None,
+             end: datetime | None = None, status: Sequence[MeetingStatus] = (),
+             obligation: Obligation | None = None, group_id: int | None = None,
+             limit: int = 500) -> list[c.Meeting]:
+        """Meetings the actor may see, filtered. Without a branch: the actor's own
+        (expected at, or an officer of)."""
+        with self.read():
+            g = self._grants(actor)
+            q = m.Meeting.select()
+            if branch_id is not None:
+                g.require(g.can_read_branch(branch_id), "perm.read")
+                q = q.where(m.Meeting.branch == branch_id)
+            else:
+                mine = m.Attendance.select(m.Attendance.meeting).where(
+                    m.Attendance.member == actor.member_id)
+                q = q.where(m.Meeting.id.in_(mine)
+                            | (m.Meeting.recorder == actor.member_id)
+                            | (m.Meeting.convener == actor.member_id)
+                            | (m.Meeting.moderator == actor.member_id))
+            if start is not None:
+                q = q.where(m.Meeting.planned_start >= start)
+            if end is not None:
+                q = q.where(m.Meeting.planned_start < end)
+            if status:
+                q = q.where(m.Meeting.status.in_([s.value for s in status]))
+            if group_id is not None:
+                q = q.where(m.Meeting.group == group_id)
+            if obligation is not None:
+                q = q.where(m.Meeting.id.in_(
+                    m.MeetingObligation.select(m.MeetingObligation.meeting)
+                    .where(m.MeetingObligation.obligation == obligation.value)))
+            q = q.order_by(m.Meeting.planned_start).limit(limit)
+            return [convert.meeting(r, with_agenda=False) for r in q]
+
+    def upcoming(self, actor: Actor, days: int = 30) -> list[c.Meeting]:
+        now = self.now()
+        return self.list(actor, start=now - timedelta(hours=12), end=now + timedelta(days=days),
+                         status=(MeetingStatus.PLANNED, MeetingStatus.OPEN))

@@ -1,0 +1,303 @@
+"""Rows to frozen core objects, and the fact bundles the rules need. Services return these,
+never peewee rows."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from branchtui.core import model as c
+from branchtui.core.enums import (
+    Act,
+    AttendanceStatus,
+    Grade,
+    LeaveKind,
+    LeaveStatus,
+    MarkMethod,
+    MeetingStatus,
+    Obligation,
+    OrgKind,
+    PositionRole,
+    RectStatus,
+)
+from branchtui.store import models as m
+
+
+def org(row: m.Org) -> c.Org:
+    return c.Org(
+        id=row.id,
+        kind=OrgKind(row.kind),
+        name=row.name,
+        parent_id=row.parent_id,
+        has_committee=row.has_committee,
+        rules_json=row.rules_json,
+        version=row.version,
+    )
+
+
+def member(row: m.Member, branch_id: int | None = None, group_id: int | None = None) -> c.Member:
+    return c.Member(
+        id=row.id,
+        name=row.name,
+        login=row.login,
+        gender=row.gender,
+        birth_date=row.birth_date,
+        phone=row.phone,
+        admitted=row.admitted,
+        full_since=row.full_since,
+        is_admin=row.is_admin,
+        branch_id=branch_id,
+        group_id=group_id,
+        version=row.version,
+    )
+
+
+def position(row: m.Position) -> c.Position:
+    return c.Position(
+        id=row.id,
+        member_id=row.member_id,
+        org_id=row.org_id,
+        role=PositionRole(row.role),
+        starts=row.starts,
+        ends=row.ends,
+    )
+
+
+def agenda_item(row: m.AgendaItem) -> c.AgendaItem:
+    return c.AgendaItem(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        position=row.position,
+        title=row.title,
+        act=Act(row.act) if row.act else None,
+    )
+
+
+def meeting(row: m.Meeting, with_agenda: bool = True) -> c.Meeting:
+    obligations = tuple(
+        Obligation(o)
+        for (o,) in m.MeetingObligation.select(m.MeetingObligation.obligation)
+        .where(m.MeetingObligation.meeting == row.id)
+        .order_by(m.MeetingObligation.id)
+        .tuples()
+    )
+    agenda: tuple[c.AgendaItem, ...] = ()
+    if with_agenda:
+        agenda = tuple(
+            agenda_item(a)
+            for a in m.AgendaItem.select()
+            .where(m.AgendaItem.meeting == row.id)
+            .order_by(m.AgendaItem.position, m.AgendaItem.id)
+        )
+    return c.Meeting(
+        id=row.id,
+        branch_id=row.branch_id,
+        group_id=row.group_id,
+        title=row.title,
+        number=row.number,
+        obligations=obligations,
+        planned_start=row.planned_start,
+        planned_end=row.planned_end,
+        place=row.place,
+        status=MeetingStatus(row.status),
+        convener_id=row.convener_id,
+        moderator_id=row.moderator_id,
+        recorder_id=row.recorder_id,
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        sealed_at=row.sealed_at,
+        seal_digest=row.seal_digest,
+        series_id=row.series_id,
+        allow_self_signin=row.allow_self_signin,
+        cancel_reason=row.cancel_reason,
+        agenda=agenda,
+        version=row.version,
+    )
+
+
+def attendance(row: m.Attendance, name: str) -> c.AttendanceRow:
+    return c.AttendanceRow(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        member_id=row.member_id,
+        member_name=name,
+        is_full=row.is_full,
+        can_vote=row.can_vote,
+        status=AttendanceStatus(row.status) if row.status else None,
+        reason=row.reason,
+        leave_kind=LeaveKind(row.leave_kind) if row.leave_kind else None,
+        marked_by=row.marked_by_id,
+        marked_at=row.marked_at,
+        method=MarkMethod(row.method) if row.method else None,
+        version=row.version,
+    )
+
+
+def guest(row: m.Guest) -> c.Guest:
+    return c.Guest(
+        id=row.id, meeting_id=row.meeting_id, name=row.name,
+        affiliation=row.affiliation, reason=row.reason,
+    )
+
+
+def leave(row: m.LeaveRequest) -> c.LeaveRequest:
+    return c.LeaveRequest(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        member_id=row.member_id,
+        kind=LeaveKind(row.kind),
+        reason=row.reason,
+        requested_at=row.requested_at,
+        status=LeaveStatus(row.status),
+        decided_by=row.decided_by_id,
+        decided_at=row.decided_at,
+        decision_note=row.decision_note,
+        version=row.version,
+    )
+
+
+def speech(row: m.Speech) -> c.Speech:
+    return c.Speech(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        agenda_item_id=row.agenda_item_id,
+        speaker_id=row.speaker_id,
+        speaker_name=row.speaker_name,
+        text=row.text,
+        spoken_at=row.spoken_at,
+        entered_by=row.entered_by_id,
+        version=row.version,
+    )
+
+
+def decision(row: m.Decision) -> c.Decision:
+    return c.Decision(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        agenda_item_id=row.agenda_item_id,
+        act=Act(row.act),
+        text=row.text,
+        candidate_id=row.candidate_id,
+        candidate_name=row.candidate_name,
+        yes=row.yes,
+        no=row.no,
+        abstain=row.abstain,
+        written_yes=row.written_yes,
+        written_no=row.written_no,
+        written_abstain=row.written_abstain,
+        voters_expected=row.voters_expected,
+        voters_present=row.voters_present,
+        quorum_met=row.quorum_met,
+        passed=row.passed,
+        reason_key=row.reason_key,
+        reason_params=json.loads(row.reason_params or "{}"),
+        rule_version=row.rule_version,
+        follow_up_owner_id=row.follow_up_owner_id,
+        follow_up_due=row.follow_up_due,
+        version=row.version,
+    )
+
+
+def rectification(row: m.Rectification) -> c.Rectification:
+    return c.Rectification(
+        id=row.id,
+        branch_id=row.branch_id,
+        meeting_id=row.meeting_id,
+        problem=row.problem_text,
+        measure=row.measure,
+        owner_id=row.owner_id,
+        deadline=row.deadline,
+        status=RectStatus(row.status),
+        verified_by=row.verified_by_id,
+        verified_at=row.verified_at,
+        review_meeting_id=row.review_meeting_id,
+        review_note=row.review_note,
+        version=row.version,
+    )
+
+
+def appraisal(row: m.AppraisalGrade) -> c.Appraisal:
+    return c.Appraisal(
+        id=row.id, branch_id=row.branch_id, year=row.year, member_id=row.member_id,
+        grade=Grade(row.grade), version=row.version,
+    )
+
+
+def member_facts(member_ids: Iterable[int] | None = None, branch_id: int | None = None) -> list[c.MemberFacts]:
+    """MemberFacts for the given members, or for everyone who ever belonged to
+    ``branch_id``. Four queries whatever the number of members."""
+    if member_ids is None:
+        assert branch_id is not None
+        ids = [
+            mid
+            for (mid,) in m.Membership.select(m.Membership.member)
+            .where(m.Membership.branch == branch_id)
+            .distinct()
+            .tuples()
+        ]
+    else:
+        ids = list(member_ids)
+    if not ids:
+        return []
+    periods: dict[int, list[c.MembershipPeriod]] = defaultdict(list)
+    for mid, b, g, s, e in (
+        m.Membership.select(
+            m.Membership.member, m.Membership.branch, m.Membership.group,
+            m.Membership.starts, m.Membership.ends,
+        )
+        .where(m.Membership.member.in_(ids))
+        .order_by(m.Membership.starts)
+        .tuples()
+    ):
+        periods[mid].append(c.MembershipPeriod(branch_id=b, group_id=g, starts=s, ends=e))
+    exemptions: dict[int, list[c.Period]] = defaultdict(list)
+    for mid, s, e, r in (
+        m.Exemption.select(m.Exemption.member, m.Exemption.starts, m.Exemption.ends, m.Exemption.reason)
+        .where(m.Exemption.member.in_(ids))
+        .tuples()
+    ):
+        exemptions[mid].append(c.Period(starts=s, ends=e, reason=r))
+    disciplines: dict[int, list[c.Period]] = defaultdict(list)
+    for mid, s, e, r in (
+        m.Discipline.select(m.Discipline.member, m.Discipline.starts, m.Discipline.ends, m.Discipline.reason)
+        .where(m.Discipline.member.in_(ids))
+        .tuples()
+    ):
+        disciplines[mid].append(c.Period(starts=s, ends=e, reason=r))
+    out = []
+    for mid, name, admitted, full_since in (
+        m.Member.select(m.Member.id, m.Member.name, m.Member.admitted, m.Member.full_since)
+        .where(m.Member.id.in_(ids))
+        .order_by(m.Member.id)
+        .tuples()
+    ):
+        out.append(
+            c.MemberFacts(
+                member_id=mid,
+                name=name,
+                admitted=admitted,
+                full_since=full_since,
+                memberships=tuple(periods[mid]),
+                exemptions=tuple(exemptions[mid]),
+                disciplines=tuple(disciplines[mid]),
+            )
+        )
+    return out
+
+
+def current_membership(member_id: int, day: date) -> tuple[int | None, int | None]:
+    """(branch_id, group_id) of the member on ``day``."""
+    row = (
+        m.Membership.select(m.Membership.branch, m.Membership.group)
+        .where(
+            (m.Membership.member == member_id)
+            & (m.Membership.starts <= day)
+            & (m.Membership.ends.is_null() | (m.Membership.ends > day))
+        )
+        .order_by(m.Membership.starts.desc())
+        .tuples()
+        .first()
+    )
+    return (row[0], row[1]) if row else (None, None)
