@@ -12,17 +12,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
-
 from branchtui.core.enums import AttendanceStatus
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 
 
 def months_between(earlier: date, later: date) -> int:
     """Whole calendar months from ``earlier`` to ``later`` (negative when ``later`` comes
-    first): 2026-01-31 -> 2026-02-28 is 0, -> 2026-03-01 is 1."""
-    delta = relativedelta(later, earlier)
-    return delta.years * 12 + delta.months
+    first): a month is complete when the day of the month is reached again, so
+    2026-01-31 -> 2026-02-28 is 0 and -> 2026-03-01 is 1.
+
+    Not ``relativedelta(later, earlier)``: dateutil 4 counts month-end to month-end as a
+    whole month (01-31 -> 02-28 is 1), which would raise the lapse flag days too early.
+    """
+    if later < earlier:
+        return -months_between(later, earlier)
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,7 @@ def lapse_status(
     )
 
     start = window_start or date(today.year, 1, 1)
-    unexcused = sum(
-        1 for day, status in rows if status is AttendanceStatus.ABSENT and day >= start
-    )
+    unexcused = sum(1 for day, status in rows if status is AttendanceStatus.ABSENT and day >= start)
     return LapseStatus(
         member_id=member_id,
         last_attended=last_attended,

@@ -154,7 +154,9 @@ def _validate(act: Act, base: VoteBase, tally: Tally, counts_written: bool) -> N
             "rules.vote.votes_exceed_present", votes=tally.in_room, present=present
         )
     if tally.written and not counts_written:
-        raise ValidationError("rules.vote.written_not_counted", act=act.value, written=tally.written)
+        raise ValidationError(
+            "rules.vote.written_not_counted", act=act.value, written=tally.written
+        )
     if tally.written > expected - present:
         raise ValidationError(
             "rules.vote.written_exceed_absent",
@@ -165,9 +167,7 @@ def _validate(act: Act, base: VoteBase, tally: Tally, counts_written: bool) -> N
         )
 
 
-def evaluate(
-    act: Act, base: VoteBase, tally: Tally, rules: RuleSet = DEFAULT_RULES
-) -> VoteOutcome:
+def evaluate(act: Act, base: VoteBase, tally: Tally, rules: RuleSet = DEFAULT_RULES) -> VoteOutcome:
     """Judge a vote by DOMAIN.md §4 and ``rules``.
 
     - 党员大会决议: quorum when present > general_quorum of expected voters; passes when

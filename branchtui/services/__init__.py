@@ -1,0 +1,46 @@
+"""Use cases over the store. Every call takes an Actor, checks permission, runs in one
+transaction, writes the change log, and returns frozen core objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import Database
+
+from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+from branchtui.services.base import Actor, Clock, Context, FixedClock, SystemClock
+from branchtui.services.meetings import MeetingDraft, MeetingRecord, MeetingService
+from branchtui.services.minutes import MinutesService, VoteDraft
+from branchtui.services.queries import QueryService
+from branchtui.services.roster import MemberDraft, RosterService
+
+__all__ = [
+    "Actor",
+    "Clock",
+    "Context",
+    "FixedClock",
+    "MeetingDraft",
+    "MeetingRecord",
+    "MemberDraft",
+    "Services",
+    "SystemClock",
+    "VoteDraft",
+]
+
+
+@dataclass
+class Services:
+    """The one object the CLI and the UI hold."""
+
+    ctx: Context
+    roster: RosterService
+    meetings: MeetingService
+    minutes: MinutesService
+    queries: QueryService
+
+    @classmethod
+    def create(cls, db: Database, clock: Clock | None = None,
+               rules: RuleSet = DEFAULT_RULES) -> Services:
+        ctx = Context(db=db, clock=clock or SystemClock(), rules=rules)
+        return cls(ctx=ctx, roster=RosterService(ctx), meetings=MeetingService(ctx),
+                   minutes=MinutesService(ctx), queries=QueryService(ctx))

@@ -838,7 +838,7 @@ class MeetingService(Service):
                 written_live_share=live_share,
             )
 
-    def list(self, actor: Actor, branch_id: int | None = None, *, start: datetime | None = None,
+    def find(self, actor: Actor, branch_id: int | None = None, *, start: datetime | None = None,
              end: datetime | None = None, status: Sequence[MeetingStatus] = (),
              obligation: Obligation | None = None, group_id: int | None = None,
              limit: int = 500) -> list[c.Meeting]:
@@ -874,5 +874,5 @@ class MeetingService(Service):
 
     def upcoming(self, actor: Actor, days: int = 30) -> list[c.Meeting]:
         now = self.now()
-        return self.list(actor, start=now - timedelta(hours=12), end=now + timedelta(days=days),
+        return self.find(actor, start=now - timedelta(hours=12), end=now + timedelta(days=days),
                          status=(MeetingStatus.PLANNED, MeetingStatus.OPEN))

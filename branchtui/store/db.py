@@ -66,9 +66,11 @@ def open_database(url: str, *, bind: bool = True) -> Database:
             check_same_thread=False,
         )
     elif url.startswith(("postgresql://", "postgres://")):
-        from urllib.parse import unquote, urlparse
+        from urllib.parse import parse_qsl, unquote, urlparse
 
         parsed = urlparse(url)
+        # Query parameters pass through to libpq: ?sslmode=require, ?options=-csearch_path%3Dx
+        extra = dict(parse_qsl(parsed.query))
         db = PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
@@ -76,7 +78,7 @@ def open_database(url: str, *, bind: bool = True) -> Database:
             host=parsed.hostname or None,
             port=parsed.port or None,
             prefer_psycopg3=True,
-            autorollback=True,
+            **extra,
         )
     else:
         raise BranchError("error.bad_url", url=url)

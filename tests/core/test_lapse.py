@@ -23,6 +23,10 @@ S = AttendanceStatus
     [
         (date(2026, 1, 31), date(2026, 2, 28), 0),
         (date(2026, 1, 31), date(2026, 3, 1), 1),
+        (date(2024, 1, 31), date(2024, 2, 29), 0),
+        (date(2026, 3, 31), date(2026, 4, 30), 0),
+        (date(2026, 3, 31), date(2026, 5, 1), 1),
+        (date(2026, 7, 15), date(2026, 1, 15), -6),
         (date(2026, 1, 15), date(2026, 7, 14), 5),
         (date(2026, 1, 15), date(2026, 7, 15), 6),
         (date(2025, 12, 31), date(2026, 12, 31), 12),
@@ -56,11 +60,20 @@ def test_adding_whole_months_gives_them_back(a: date, k: int) -> None:
 
 
 def test_six_months_with_an_unexcused_absence_is_lapsed() -> None:
-    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 2, 10), S.ABSENT), (date(2026, 3, 10), S.LEAVE)]
+    history = [
+        (date(2026, 1, 10), S.PRESENT),
+        (date(2026, 2, 10), S.ABSENT),
+        (date(2026, 3, 10), S.LEAVE),
+    ]
     st_ = lapse_status(7, history, today=date(2026, 7, 10))
     assert st_ == LapseStatus(
-        member_id=7, last_attended=date(2026, 1, 10), months_since=6, unexcused_absences=1,
-        near_lapse=False, lapsed=True, over_absence_threshold=False,
+        member_id=7,
+        last_attended=date(2026, 1, 10),
+        months_since=6,
+        unexcused_absences=1,
+        near_lapse=False,
+        lapsed=True,
+        over_absence_threshold=False,
     ), st_
 
 
@@ -74,8 +87,12 @@ def test_the_month_before_is_near_lapse() -> None:
 
 
 def test_leave_and_exemption_are_good_reasons() -> None:
-    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 2, 10), S.LEAVE),
-               (date(2026, 4, 10), S.EXEMPT), (date(2026, 6, 10), S.LEAVE)]
+    history = [
+        (date(2026, 1, 10), S.PRESENT),
+        (date(2026, 2, 10), S.LEAVE),
+        (date(2026, 4, 10), S.EXEMPT),
+        (date(2026, 6, 10), S.LEAVE),
+    ]
     st_ = lapse_status(7, history, today=date(2026, 9, 1))
     assert st_.months_since == 7, st_
     assert not st_.lapsed and not st_.near_lapse, "no unexcused absence: not 自行脱党"
@@ -104,9 +121,14 @@ def test_same_day_absence_after_attending_does_not_count() -> None:
 
 
 def test_unexcused_absences_in_the_window() -> None:
-    history = [(date(2025, 11, 5), S.ABSENT), (date(2026, 1, 5), S.ABSENT),
-               (date(2026, 2, 5), S.PRESENT), (date(2026, 3, 5), S.ABSENT),
-               (date(2026, 4, 5), S.ABSENT), (date(2026, 6, 5), S.ABSENT)]
+    history = [
+        (date(2025, 11, 5), S.ABSENT),
+        (date(2026, 1, 5), S.ABSENT),
+        (date(2026, 2, 5), S.PRESENT),
+        (date(2026, 3, 5), S.ABSENT),
+        (date(2026, 4, 5), S.ABSENT),
+        (date(2026, 6, 5), S.ABSENT),
+    ]
     today = date(2026, 5, 1)
     st_ = lapse_status(7, history, today=today)
     assert st_.unexcused_absences == 3, "this year up to today: Jan, Mar, Apr (June is future)"
@@ -118,7 +140,11 @@ def test_unexcused_absences_in_the_window() -> None:
 
 
 def test_rows_after_today_are_ignored() -> None:
-    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 2, 10), S.ABSENT), (date(2026, 8, 1), S.PRESENT)]
+    history = [
+        (date(2026, 1, 10), S.PRESENT),
+        (date(2026, 2, 10), S.ABSENT),
+        (date(2026, 8, 1), S.PRESENT),
+    ]
     st_ = lapse_status(7, history, today=date(2026, 7, 10))
     assert st_.last_attended == date(2026, 1, 10) and st_.lapsed, st_
 
@@ -148,7 +174,8 @@ def test_status_is_consistent(
     if st_.lapsed:
         assert st_.months_since is not None and st_.months_since >= DEFAULT_RULES.lapse_months, st_
         assert any(
-            s is S.ABSENT and (st_.last_attended is None or d > st_.last_attended) for d, s in history
+            s is S.ABSENT and (st_.last_attended is None or d > st_.last_attended)
+            for d, s in history
         ), f"lapsed without an unexcused absence since last attending: {history}"
     start = window or date(TODAY.year, 1, 1)
     absences = sum(1 for d, s in history if s is S.ABSENT and d >= start)

@@ -55,7 +55,9 @@ def test_transfer_moves_a_member_between_rolls_on_the_transfer_day() -> None:
         MembershipPeriod(OTHER, date(2025, 3, 10)),
     )
     before, on = date(2025, 3, 9), date(2025, 3, 10)
-    assert ids(expected_roll([moved], BRANCH, before)) == [1], "still in the old branch the day before"
+    assert ids(expected_roll([moved], BRANCH, before)) == [1], (
+        "still in the old branch the day before"
+    )
     assert reasons(expected_roll([moved], BRANCH, on)) == {1: "roll.transferred_out"}, (
         "half-open: gone from the old branch on the transfer day"
     )
@@ -185,7 +187,9 @@ def test_roll_holds_exactly_the_members_of_that_day(
 ) -> None:
     roll = expected_roll(members, BRANCH, day, group_id)
     by_id = {m.member_id: m for m in members}
-    listed = [e.member_id for e in (*roll.entries, *roll.exempt)] + [x.member_id for x in roll.excluded]
+    listed = [e.member_id for e in (*roll.entries, *roll.exempt)] + [
+        x.member_id for x in roll.excluded
+    ]
     assert len(listed) == len(set(listed)), f"a member listed twice: {sorted(listed)}"
     touching = {m.member_id for m in members if any(p.branch_id == BRANCH for p in m.memberships)}
     assert set(listed) == touching, "listed must be exactly those who ever touch the branch"
@@ -195,13 +199,19 @@ def test_roll_holds_exactly_the_members_of_that_day(
         assert period is not None and period.branch_id == BRANCH, (
             f"member {m.member_id} on the roll of {day} without a membership covering it"
         )
-        assert group_id is None or period.group_id == group_id, f"member {m.member_id} in another group"
-        assert entry.is_full == m.is_full_on(day), f"member {m.member_id}: full flag not as of {day}"
+        assert group_id is None or period.group_id == group_id, (
+            f"member {m.member_id} in another group"
+        )
+        assert entry.is_full == m.is_full_on(day), (
+            f"member {m.member_id}: full flag not as of {day}"
+        )
         assert (entry.exempt_reason is not None) == (m.exemption_on(day) is not None), (
             f"member {m.member_id}: exempt status not as of {day}"
         )
     assert all(e.exempt_reason is None for e in roll.entries), "an exempt member counted in 应到"
-    assert all(e.exempt_reason is not None for e in roll.exempt), "a non-exempt member left out of 应到"
+    assert all(e.exempt_reason is not None for e in roll.exempt), (
+        "a non-exempt member left out of 应到"
+    )
     for x in roll.excluded:
         assert x.reason_key in EXCLUSION_KEYS, f"unknown reason {x.reason_key}"
     for part in (roll.entries, roll.exempt, roll.excluded):
@@ -223,7 +233,9 @@ def test_group_rolls_partition_the_branch_roll(members: list[MemberFacts], day: 
     in_groups: list[int] = []
     for group_id in (GROUP_A, GROUP_B):
         group = expected_roll(members, BRANCH, day, group_id)
-        assert set(ids(group)) <= set(ids(branch)), f"group {group_id} has someone not in the branch"
+        assert set(ids(group)) <= set(ids(branch)), (
+            f"group {group_id} has someone not in the branch"
+        )
         in_groups += ids(group)
     ungrouped = [e.member_id for e in branch.entries if e.group_id is None]
     assert sorted(in_groups + ungrouped) == ids(branch), "groups + ungrouped != branch roll"
@@ -269,13 +281,27 @@ def test_later_changes_do_not_change_a_past_roll(
 def test_count_attendance_example() -> None:
     S = AttendanceStatus
     rows = [
-        (True, S.PRESENT), (True, S.LATE), (True, S.LEAVE), (True, S.ABSENT), (True, S.EXEMPT),
-        (False, S.PRESENT), (False, S.LEAVE), (False, None), (True, None),
+        (True, S.PRESENT),
+        (True, S.LATE),
+        (True, S.LEAVE),
+        (True, S.ABSENT),
+        (True, S.EXEMPT),
+        (False, S.PRESENT),
+        (False, S.LEAVE),
+        (False, None),
+        (True, None),
     ]
     counts = count_attendance(rows)
     assert counts == AttendanceCounts(
-        expected_full=5, expected_probationary=3, present_full=2, present_probationary=1,
-        late=1, leave=2, absent=1, exempt=1, unmarked=2,
+        expected_full=5,
+        expected_probationary=3,
+        present_full=2,
+        present_probationary=1,
+        late=1,
+        leave=2,
+        absent=1,
+        exempt=1,
+        unmarked=2,
     ), counts
     assert (counts.expected_total, counts.present_total) == (8, 3), counts
 
@@ -296,9 +322,10 @@ def test_counts_add_up(rows: list[tuple[bool, AttendanceStatus | None]]) -> None
     S = AttendanceStatus
     assert counts.expected_total == len(rows) - tally[S.EXEMPT], "应到 = all rows but exempt"
     assert counts.present_total == tally[S.PRESENT] + tally[S.LATE], "实到 = present + late"
-    assert counts.present_total + counts.leave + counts.absent + counts.unmarked == counts.expected_total, (
-        f"statuses of 应到 do not add up: {counts}"
-    )
+    assert (
+        counts.present_total + counts.leave + counts.absent + counts.unmarked
+        == counts.expected_total
+    ), f"statuses of 应到 do not add up: {counts}"
     assert counts.present_full <= counts.expected_full, counts
     assert counts.present_probationary <= counts.expected_probationary, counts
     assert counts.expected_full == sum(1 for full, s in rows if full and s is not S.EXEMPT), counts

@@ -32,8 +32,16 @@ NO_WRITTEN_ACTS = [Act.GENERAL_DECISION, Act.COMMITTEE_DECISION, Act.ELECTION]
 WRITTEN_ACTS = [Act.ADMISSION, Act.CONFIRMATION]
 
 
-def vote(act: Act, expected: int, present: int, yes: int, no: int = 0, abstain: int = 0,
-         rules: RuleSet = DEFAULT_RULES, **written: int) -> VoteOutcome:
+def vote(
+    act: Act,
+    expected: int,
+    present: int,
+    yes: int,
+    no: int = 0,
+    abstain: int = 0,
+    rules: RuleSet = DEFAULT_RULES,
+    **written: int,
+) -> VoteOutcome:
     return evaluate(act, VoteBase(expected, present), Tally(yes, no, abstain, **written), rules)
 
 
@@ -77,7 +85,9 @@ def test_needed_more_than_is_the_least_integer_above(share: Fraction, of: int) -
 def test_general_decision_counts_yes_against_expected_not_present() -> None:
     out = vote(Act.GENERAL_DECISION, expected=30, present=16, yes=15, no=1)
     assert out.quorum_met, "16 of 30 is more than half: quorum"
-    assert not out.passed, "15 yes of 30 expected is not more than half: fails even though 15/16 present"
+    assert not out.passed, (
+        "15 yes of 30 expected is not more than half: fails even though 15/16 present"
+    )
     assert out.needed_present == 16 and out.needed_yes == 16 and out.base == 30, out
     assert out.reason_key == "rules.vote.failed", out.reason_key
     text = CATALOGUE["zh"][out.reason_key].format(**out.params)
@@ -184,10 +194,18 @@ def test_empty_base_has_no_quorum() -> None:
         (VoteBase(10, 6), Tally(0, 0, -1), "rules.vote.negative.abstain"),
         (VoteBase(10, 6), Tally(0, 0, 0, written_yes=-1), "rules.vote.negative.written_yes"),
         (VoteBase(10, 6), Tally(0, 0, 0, written_no=-1), "rules.vote.negative.written_no"),
-        (VoteBase(10, 6), Tally(0, 0, 0, written_abstain=-1), "rules.vote.negative.written_abstain"),
+        (
+            VoteBase(10, 6),
+            Tally(0, 0, 0, written_abstain=-1),
+            "rules.vote.negative.written_abstain",
+        ),
         (VoteBase(10, 11), Tally(0, 0, 0), "rules.vote.present_exceeds_expected"),
         (VoteBase(10, 6), Tally(4, 2, 1), "rules.vote.votes_exceed_present"),
-        (VoteBase(10, 6), Tally(4, 0, 0, written_yes=3, written_no=2), "rules.vote.written_exceed_absent"),
+        (
+            VoteBase(10, 6),
+            Tally(4, 0, 0, written_yes=3, written_no=2),
+            "rules.vote.written_exceed_absent",
+        ),
     ],
 )
 def test_impossible_numbers_are_refused(base: VoteBase, tally: Tally, key: str) -> None:
@@ -215,12 +233,13 @@ def test_bad_election_base_is_refused() -> None:
 
 # -- properties ------------------------------------------------------------------------------
 
+any_act = st.sampled_from(ALL_ACTS)
 shares = st.fractions(min_value=0, max_value=Fraction(9, 10), max_denominator=12)
 
 
 @st.composite
 def cases(
-    draw: st.DrawFn, acts: st.SearchStrategy[Act] = st.sampled_from(ALL_ACTS)
+    draw: st.DrawFn, acts: st.SearchStrategy[Act] = any_act
 ) -> tuple[Act, VoteBase, Tally, RuleSet]:
     act = draw(acts)
     rules = RuleSet(
@@ -312,7 +331,9 @@ def test_general_pass_ignores_how_many_are_present_beyond_quorum(
     more = VoteBase(base.entitled_expected, base.entitled_present + 1)
     after = evaluate(act, more, tally, rules)
     if before.quorum_met:
-        assert after.passed == before.passed, "one more present (not voting yes) changed the verdict"
+        assert after.passed == before.passed, (
+            "one more present (not voting yes) changed the verdict"
+        )
 
 
 # -- who may vote ----------------------------------------------------------------------------
@@ -335,7 +356,10 @@ def test_probationary_member_may_not_vote() -> None:
 
 def test_member_under_probation_discipline_may_not_vote() -> None:
     member = MemberFacts(
-        3, "王五", admitted=date(2010, 1, 1), full_since=date(2011, 1, 1),
+        3,
+        "王五",
+        admitted=date(2010, 1, 1),
+        full_since=date(2011, 1, 1),
         disciplines=(Period(date(2026, 1, 1), date(2027, 1, 1), "留党察看一年"),),
     )
     assert not may_vote(member, DAY), "留党察看 members attend but have no vote"

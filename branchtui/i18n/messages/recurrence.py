@@ -48,10 +48,8 @@ def _en_ordinal(n: int) -> str:
     """English ordinal: first..fifth in words, then 6th, 21st, 22nd, 53rd."""
     if n in _EN_ORDINAL_WORDS:
         return _EN_ORDINAL_WORDS[n]
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    teen = 10 <= n % 100 <= 20
+    suffix = "th" if teen else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 

@@ -1,0 +1,11 @@
+"""Demo and benchmark data: a realistic 街道 with branches, members and years of meetings.
+
+``build(db, "A", today=...)`` fills an empty, migrated database; see
+:mod:`branchtui.demo.generate` for the profiles (DOMAIN.md §8) and the personas.
+"""
+
+from __future__ import annotations
+
+from branchtui.demo.generate import PROFILES, DemoSummary, Profile, build
+
+__all__ = ["PROFILES", "DemoSummary", "Profile", "build"]

@@ -1,0 +1,410 @@
+"""Live minutes: speech entries and decisions with votes judged by the rules; and the
+组织生活会: problem list, criticism, rectification (整改) with 回头看, and 民主评议."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from branchtui.core import model as c
+from branchtui.core.appraisal import check_grades
+from branchtui.core.enums import (
+    Act,
+    AttendanceStatus,
+    Grade,
+    MeetingStatus,
+    Obligation,
+    RectStatus,
+)
+from branchtui.core.errors import NotFound, ValidationError
+from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
+from branchtui.core.votes import Tally, VoteBase, evaluate
+from branchtui.services.base import (
+    Actor,
+    Service,
+    bump,
+    check_version,
+    get_or_404,
+    record_change,
+)
+from branchtui.services.permissions import COMMITTEE, Grants
+from branchtui.store import convert
+from branchtui.store import models as m
+
+PRESENT = (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value)
+
+
+@dataclass(frozen=True)
+class VoteDraft:
+    act: Act
+    text: str
+    yes: int
+    no: int
+    abstain: int
+    written_yes: int = 0
+    written_no: int = 0
+    written_abstain: int = 0
+    agenda_item_id: int | None = None
+    candidate_id: int | None = None
+    candidate_name: str = ""
+    follow_up_owner_id: int | None = None
+    follow_up_due: date | None = None
+    approval_ref: str = ""
+
+
+class MinutesService(Service):
+    def _writable(self, actor: Actor, meeting_id: int) -> m.Meeting:
+        row = self.lock_meeting(meeting_id)
+        g = Grants.load(actor, self.ctx.today())
+        g.require(g.can_write_minutes(row), "perm.minutes")
+        if row.status == MeetingStatus.SEALED.value:
+            raise ValidationError("meeting.sealed")
+        if row.status in (MeetingStatus.PLANNED.value, MeetingStatus.CANCELLED.value):
+            raise ValidationError("minutes.not_open")
+        return row
+
+    def _check_item(self, meeting_id: int, item_id: int | None) -> None:
+        if item_id is not None and not m.AgendaItem.select().where(
+            (m.AgendaItem.id == item_id) & (m.AgendaItem.meeting == meeting_id)
+        ).exists():
+            raise NotFound(what="agenda_item", id=item_id)
+
+    # -- speeches ---------------------------------------------------------------------------
+
+    def add_speech(self, actor: Actor, meeting_id: int, text: str, *,
+                   speaker_id: int | None = None, speaker_name: str = "",
+                   agenda_item_id: int | None = None,
+                   spoken_at: datetime | None = None) -> c.Speech:
+        """One speaker's remarks (言必录). The entry time is the server's; ``spoken_at``
+        may be set a little earlier by the recorder, never later than now."""
+        with self.write():
+            row = self._writable(actor, meeting_id)
+            self._check_item(row.id, agenda_item_id)
+            text = clean(text, field="field.speech", max_len=TEXT_MAX, multiline=True,
+                         required=True)
+            if speaker_id is not None:
+                name = m.Member.select(m.Member.name).where(m.Member.id == speaker_id).scalar()
+                if name is None:
+                    raise NotFound(what="member", id=speaker_id)
+            else:
+                name = clean(speaker_name, field="field.speaker", max_len=NAME_MAX,
+                             required=True)
+            now = self.now()
+            when = min(spoken_at or now, now)
+            sp = m.Speech.create(
+                meeting=row.id, agenda_item=agenda_item_id, speaker=speaker_id,
+                speaker_name=name, text=text, spoken_at=when, entered_by=actor.member_id,
+                entered_at=now,
+            )
+            record_change(self.ctx, actor, "speech.add", "speech", sp.id,
+                          {"speaker": speaker_id, "speaker_name": name, "text": text,
+                           "item": agenda_item_id, "spoken_at": when}, meeting_id=row.id)
+            return convert.speech(sp)
+
+    def edit_speech(self, actor: Actor, speech_id: int, text: str,
+                    expected_version: int) -> c.Speech:
+        """A stale edit raises Conflict carrying the newer speech; the caller keeps the
+        user's text and lets them choose."""
+        with self.write():
+            sp = get_or_404(m.Speech, speech_id)
+            row = self._writable(actor, sp.meeting_id)
+            check_version(sp, expected_version, convert.speech)
+            text = clean(text, field="field.speech", max_len=TEXT_MAX, multiline=True,
+                         required=True)
+            bump(m.Speech, sp, expected_version, text=text)
+            record_change(self.ctx, actor, "speech.edit", "speech", sp.id,
+                          {"text": text, "version": sp.version}, meeting_id=row.id)
+            return convert.speech(sp)
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def vote_base(self, meeting: m.Meeting, act: Act) -> tuple[VoteBase, list[int]]:
+        """Who may vote, frozen from the attendance rows (预备 and 留党察看 have no vote),
+        or the committee for a 支委会 decision."""
+        if act is Act.COMMITTEE_DECISION:
+            day = meeting.planned_start.date()
+            committee = [
+                mid for (mid,) in m.Position.select(m.Position.member).where(
+                    (m.Position.org == meeting.branch_id)
+                    & m.Position.role.in_([r.value for r in COMMITTEE])
+                    & (m.Position.starts <= day)
+                    & (m.Position.ends.is_null() | (m.Position.ends > day))
+                ).distinct().tuples()
+            ]
+            present = [
+                mid for (mid,) in m.Attendance.select(m.Attendance.member).where(
+                    (m.Attendance.meeting == meeting.id)
+                    & m.Attendance.member.in_(committee or [0])
+                    & m.Attendance.status.in_(PRESENT)
+                ).tuples()
+            ]
+            return VoteBase(len(committee), len(present)), sorted(committee)
+        voters = list(
+            m.Attendance.select(m.Attendance.member, m.Attendance.status).where(
+                (m.Attendance.meeting == meeting.id)
+                & (m.Attendance.can_vote == True)  # noqa: E712
+                & ((m.Attendance.status.is_null())
+                   | (m.Attendance.status != AttendanceStatus.EXEMPT.value))
+            ).tuples()
+        )
+        present = sum(1 for _mid, st in voters if st in PRESENT)
+        return VoteBase(len(voters), present), sorted(mid for mid, _ in voters)
+
+    def record_decision(self, actor: Actor, meeting_id: int, v: VoteDraft) -> c.Decision:
+        """A decision with its tally; pass or fail is computed by the rule set in force
+        and stored with its reason and the rule version."""
+        with self.write():
+            row = self._writable(actor, meeting_id)
+            self._check_item(row.id, v.agenda_item_id)
+            text = clean(v.text, field="field.decision", max_len=TEXT_MAX, multiline=True,
+                         required=True)
+            base, snapshot = self.vote_base(row, v.act)
+            tally = Tally(v.yes, v.no, v.abstain, v.written_yes, v.written_no,
+                          v.written_abstain)
+            outcome = evaluate(v.act, base, tally, self.ctx.rules)
+            cand_name = clean(v.candidate_name, field="field.candidate", max_len=NAME_MAX)
+            if v.candidate_id is not None:
+                cand_name = m.Member.select(m.Member.name).where(
+                    m.Member.id == v.candidate_id).scalar() or cand_name
+            if v.act in (Act.ADMISSION, Act.CONFIRMATION, Act.ELECTION) and not cand_name:
+                raise ValidationError("decision.candidate_required")
+            d = m.Decision.create(
+                meeting=row.id, agenda_item=v.agenda_item_id, act=v.act.value, text=text,
+                candidate=v.candidate_id, candidate_name=cand_name,
+                yes=v.yes, no=v.no, abstain=v.abstain, written_yes=v.written_yes,
+                written_no=v.written_no, written_abstain=v.written_abstain,
+                voters_expected=base.entitled_expected, voters_present=base.entitled_present,
+                voters_snapshot=json.dumps(snapshot), quorum_met=outcome.quorum_met,
+                passed=outcome.passed, reason_key=outcome.reason_key,
+                reason_params=json.dumps(outcome.params, ensure_ascii=False, default=str),
+                rule_version=self.ctx.rules.version,
+                approval_ref=clean(v.approval_ref, field="field.approval_ref", max_len=TITLE_MAX),
+                follow_up_owner=v.follow_up_owner_id, follow_up_due=v.follow_up_due,
+                decided_at=self.now(), entered_by=actor.member_id,
+            )
+            record_change(self.ctx, actor, "decision.record", "decision", d.id,
+                          {"act": v.act, "text": text, "candidate": cand_name,
+                           "tally": tally.__dict__, "base": base.__dict__,
+                           "voters": snapshot, "passed": outcome.passed,
+                           "reason": outcome.reason_key, "rules": self.ctx.rules.version,
+                           "follow_up": [v.follow_up_owner_id, v.follow_up_due]},
+                          meeting_id=row.id)
+            return convert.decision(d)
+
+    # -- 组织生活会 ------------------------------------------------------------------------
+
+    def _org_life(self, actor: Actor, meeting_id: int) -> m.Meeting:
+        row = self._writable(actor, meeting_id)
+        if not m.MeetingObligation.select().where(
+            (m.MeetingObligation.meeting == row.id)
+            & (m.MeetingObligation.obligation == Obligation.ORG_LIFE.value)
+        ).exists():
+            raise ValidationError("orglife.not_org_life")
+        return row
+
+    def add_problem(self, actor: Actor, meeting_id: int, text: str,
+                    member_id: int | None = None) -> int:
+        """An entry of the problem list: the branch's (member None) or one member's."""
+        with self.write():
+            row = self._org_life(actor, meeting_id)
+            text = clean(text, field="field.problem", max_len=TEXT_MAX, multiline=True,
+                         required=True)
+            p = m.Problem.create(meeting=row.id, member=member_id, text=text,
+                                 created_at=self.now(), created_by=actor.member_id)
+            record_change(self.ctx, actor, "problem.add", "problem", p.id,
+                          {"member": member_id, "text": text}, meeting_id=row.id)
+            return p.id
+
+    def add_criticism(self, actor: Actor, meeting_id: int, from_id: int, to_id: int,
+                      text: str) -> int:
+        """批评 (from → to) or 自我批评 (from == to). Criticism names a specific person and
+        matter, so both ends must be expected at this meeting."""
+        with self.write():
+            row = self._org_life(actor, meeting_id)
+            text = clean(text, field="field.criticism", max_len=TEXT_MAX, multiline=True,
+                         required=True)
+            expected = {
+                mid for (mid,) in m.Attendance.select(m.Attendance.member)
+                .where(m.Attendance.meeting == row.id).tuples()
+            }
+            if from_id not in expected or to_id not in expected:
+                raise ValidationError("attendance.not_expected")
+            cr = m.Criticism.create(meeting=row.id, from_member=from_id, to_member=to_id,
+                                    text=text, created_at=self.now(),
+                                    entered_by=actor.member_id)
+            record_change(self.ctx, actor, "criticism.add", "criticism", cr.id,
+                          {"from": from_id, "to": to_id, "text": text}, meeting_id=row.id)
+            return cr.id
+
+    def create_rectification(self, actor: Actor, meeting_id: int, problem: str, measure: str,
+                             owner_id: int | None, deadline: date | None,
+                             problem_id: int | None = None) -> c.Rectification:
+        """整改清单 entry: problem, measure, 责任人, 时限."""
+        with self.write():
+            row = self._org_life(actor, meeting_id)
+            if deadline is not None and deadline < row.planned_start.date():
+                raise ValidationError("rect.deadline_past")
+            r = m.Rectification.create(
+                branch=row.branch_id, meeting=row.id, problem=problem_id,
+                problem_text=clean(problem, field="field.problem", max_len=TEXT_MAX,
+                                   multiline=True, required=True),
+                measure=clean(measure, field="field.measure", max_len=TEXT_MAX,
+                              multiline=True, required=True),
+                owner=owner_id, deadline=deadline, status=RectStatus.OPEN.value,
+                created_at=self.now(),
+            )
+            record_change(self.ctx, actor, "rect.create", "rectification", r.id,
+                          {"problem": r.problem_text, "measure": r.measure,
+                           "owner": owner_id, "deadline": deadline}, meeting_id=row.id)
+            return convert.rectification(r)
+
+    def add_progress(self, actor: Actor, rect_id: int, text: str, evidence: str = "",
+                     done: bool = False, expected_version: int | None = None) -> c.Rectification:
+        """A dated progress note with evidence, by the owner or the branch officers; the
+        owner may declare the item done, only the 书记 verifies it."""
+        with self.write():
+            r = get_or_404(m.Rectification, rect_id)
+            g = Grants.load(actor, self.ctx.today())
+            g.require(actor.member_id == r.owner_id or g.roster(r.branch_id), "perm.rect")
+            check_version(r, expected_version, convert.rectification)
+            if r.status == RectStatus.VERIFIED.value:
+                raise ValidationError("rect.verified")
+            m.RectProgress.create(
+                rectification=r.id, noted_at=self.now(), author=actor.member_id,
+                text=clean(text, field="field.progress", max_len=TEXT_MAX, multiline=True,
+                           required=True),
+                evidence=clean(evidence, field="field.evidence", max_len=TEXT_MAX,
+                               multiline=True),
+            )
+            status = RectStatus.DONE if done else RectStatus.IN_PROGRESS
+            if r.status == RectStatus.DONE.value and not done:
+                status = RectStatus.DONE
+            bump(m.Rectification, r, expected_version, status=status.value)
+            record_change(self.ctx, actor, "rect.progress", "rectification", r.id,
+                          {"text": text, "evidence": evidence, "status": status})
+            return convert.rectification(r)
+
+    def verify(self, actor: Actor, rect_id: int, expected_version: int) -> c.Rectification:
+        """对单销号: the 书记 ticks off a done item."""
+        with self.write():
+            r = get_or_404(m.Rectification, rect_id)
+            g = Grants.load(actor, self.ctx.today())
+            g.require(g.leads(r.branch_id), "perm.verify")
+            check_version(r, expected_version, convert.rectification)
+            if r.status != RectStatus.DONE.value:
+                raise ValidationError("rect.not_done")
+            bump(m.Rectification, r, expected_version, status=RectStatus.VERIFIED.value,
+                 verified_by=actor.member_id, verified_at=self.now())
+            record_change(self.ctx, actor, "rect.verify", "rectification", r.id, {})
+            return convert.rectification(r)
+
+    def review_list(self, actor: Actor, meeting_id: int) -> list[c.Rectification]:
+        """回头看: every item of the branch's earlier rounds that was not verified before
+        this meeting, or that this meeting reviewed. Nothing unfinished disappears."""
+        with self.read():
+            row = get_or_404(m.Meeting, meeting_id)
+            g = Grants.load(actor, self.ctx.today())
+            g.require(g.can_read_meeting(row), "perm.read")
+            q = m.Rectification.select().where(
+                (m.Rectification.branch == row.branch_id)
+                & (m.Rectification.meeting != row.id)
+                & (m.Rectification.created_at < row.planned_start)
+                & ((m.Rectification.status != RectStatus.VERIFIED.value)
+                   | (m.Rectification.verified_at >= row.planned_start)
+                   | (m.Rectification.review_meeting == row.id))
+            ).order_by(m.Rectification.deadline, m.Rectification.id)
+            return [convert.rectification(r) for r in q]
+
+    def record_review(self, actor: Actor, meeting_id: int, rect_id: int, note: str) -> c.Rectification:
+        """Record what 回头看 found for one earlier item: done, in progress, why not."""
+        with self.write():
+            row = self._org_life(actor, meeting_id)
+            r = get_or_404(m.Rectification, rect_id)
+            if r.branch_id != row.branch_id or r.meeting_id == row.id:
+                raise ValidationError("rect.not_reviewable")
+            note = clean(note, field="field.review", max_len=TEXT_MAX, multiline=True,
+                         required=True)
+            bump(m.Rectification, r, None, review_meeting=row.id, review_note=note)
+            record_change(self.ctx, actor, "rect.review", "rectification", r.id,
+                          {"note": note}, meeting_id=row.id)
+            return convert.rectification(r)
+
+    def rectifications(self, actor: Actor, branch_id: int | None = None, *,
+                       owner_id: int | None = None, status: RectStatus | None = None,
+                       overdue_on: date | None = None) -> list[c.Rectification]:
+        """The tracker: by branch (officers) or the actor's own items."""
+        with self.read():
+            g = Grants.load(actor, self.ctx.today())
+            q = m.Rectification.select()
+            if branch_id is not None:
+                g.require(g.can_read_branch(branch_id), "perm.read")
+                q = q.where(m.Rectification.branch == branch_id)
+                if owner_id is not None:
+                    q = q.where(m.Rectification.owner == owner_id)
+            else:
+                q = q.where(m.Rectification.owner == (owner_id or actor.member_id))
+                if owner_id not in (None, actor.member_id):
+                    g.require(g.can_read_member(owner_id), "perm.read")  # type: ignore[arg-type]
+            if status is not None:
+                q = q.where(m.Rectification.status == status.value)
+            if overdue_on is not None:
+                q = q.where((m.Rectification.deadline < overdue_on)
+                            & m.Rectification.status.in_([RectStatus.OPEN.value,
+                                                          RectStatus.IN_PROGRESS.value]))
+            return [convert.rectification(r) for r in q.order_by(m.Rectification.deadline)]
+
+    # -- 民主评议 ----------------------------------------------------------------------------
+
+    def set_grades(self, actor: Actor, branch_id: int, year: int,
+                   grades: dict[int, Grade], meeting_id: int | None = None) -> list[c.Appraisal]:
+        """Grades for a year. 优秀 at most a third of those graded; 预备党员 take part
+        but are not graded. The check covers the year's whole set, not just this batch."""
+        with self.write():
+            g = Grants.load(actor, self.ctx.today())
+            g.require(g.leads(branch_id), "perm.grade")
+            if not (1921 <= year <= 2100):
+                raise ValidationError("appraisal.bad_year", year=year)
+            if meeting_id is not None:
+                self.lock_meeting(meeting_id)
+            day = date(year, 12, 31)
+            existing = {
+                mid: Grade(gr) for mid, gr in m.AppraisalGrade.select(
+                    m.AppraisalGrade.member, m.AppraisalGrade.grade
+                ).where((m.AppraisalGrade.branch == branch_id)
+                        & (m.AppraisalGrade.year == year)).tuples()
+            }
+            merged = {**existing, **grades}
+            facts = {f.member_id: f for f in convert.member_facts(merged.keys())}
+            for mid in grades:
+                f = facts.get(mid)
+                if f is None or not any(p.branch_id == branch_id for p in f.memberships):
+                    raise ValidationError("appraisal.not_in_branch", member=mid)
+            probationary = {mid for mid, f in facts.items() if not f.is_full_on(day)}
+            check_grades(merged, probationary, self.ctx.rules)
+            now = self.now()
+            out = []
+            for mid, grade in grades.items():
+                row = m.AppraisalGrade.get_or_none(
+                    (m.AppraisalGrade.branch == branch_id) & (m.AppraisalGrade.year == year)
+                    & (m.AppraisalGrade.member == mid))
+                if row is None:
+                    row = m.AppraisalGrade.create(branch=branch_id, year=year, member=mid,
+                                                  grade=grade.value, meeting=meeting_id,
+                                                  entered_by=actor.member_id, entered_at=now)
+                else:
+                    bump(m.AppraisalGrade, row, None, grade=grade.value,
+                         entered_by=actor.member_id, entered_at=now)
+                out.append(convert.appraisal(row))
+            record_change(self.ctx, actor, "appraisal.grade", "appraisal", None,
+                          {"branch": branch_id, "year": year, "grades": grades},
+                          meeting_id=meeting_id)
+            return out
+
+    def grades(self, actor: Actor, branch_id: int, year: int) -> list[c.Appraisal]:
+        with self.read():
+            g = Grants.load(actor, self.ctx.today())
+            g.require(g.can_read_branch(branch_id), "perm.read")
+            return [convert.appraisal(r) for r in m.AppraisalGrade.select().where(
+                (m.AppraisalGrade.branch == branch_id) & (m.AppraisalGrade.year == year)
+            ).order_by(m.AppraisalGrade.member)]

@@ -1,0 +1,289 @@
+"""Read-side figures: compliance (one branch or a whole subtree), a member's history,
+attendance rates, warning lines. Written as range scans on indexed columns and returned as
+tuples: these are the queries the benchmarks time (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from peewee import fn
+
+from branchtui.core.compliance import (
+    BranchFacts,
+    ComplianceSummary,
+    ObligationStatus,
+    Sitting,
+    compliance,
+    is_silent,
+    report_year_due,
+    summarize,
+)
+from branchtui.core.compliance import has_committee as rule_has_committee
+from branchtui.core.enums import (
+    AttendanceStatus,
+    MeetingStatus,
+    Obligation,
+    OrgKind,
+    PeriodKind,
+)
+from branchtui.core.lapse import LapseStatus, lapse_status
+from branchtui.core.periods import PeriodSpan, period_containing
+from branchtui.services.base import Actor, Service
+from branchtui.services.permissions import Grants, ancestors
+from branchtui.store import models as m
+
+COUNTED = (MeetingStatus.PLANNED.value, MeetingStatus.OPEN.value, MeetingStatus.CLOSED.value,
+           MeetingStatus.SEALED.value)
+
+
+@dataclass(frozen=True)
+class BranchCompliance:
+    branch_id: int
+    branch_name: str
+    has_committee: bool
+    rows: tuple[ObligationStatus, ...]
+    summary: ComplianceSummary
+    last_activity: date | None
+    silent: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    meeting_id: int
+    day: date
+    title: str
+    branch_id: int
+    status: AttendanceStatus | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberRate:
+    member_id: int
+    name: str
+    expected: int  # meetings on the roll, exempt ones excluded
+    present: int  # present + late
+    late: int
+    leave: int
+    absent: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.expected if self.expected else None
+
+
+class QueryService(Service):
+    def _g(self, actor: Actor) -> Grants:
+        return Grants.load(actor, self.ctx.today())
+
+    # -- compliance -------------------------------------------------------------------------
+
+    def compliance(self, actor: Actor, org_id: int, window: PeriodSpan) -> list[BranchCompliance]:
+        """Compliance of every branch in ``org_id``'s subtree (or of the branch itself) for
+        the window. During the first months of a year the previous report year's 组织生活会
+        is still due, so it is included as well."""
+        with self.read():
+            g = self._g(actor)
+            branches = self._branches_under(org_id)
+            if not g.admin:
+                allowed = (org_id in g.upper or bool(g.upper & set(ancestors(org_id)))
+                           or (len(branches) == 1 and g.can_read_branch(branches[0][0])))
+                g.require(allowed, "perm.read")
+            return self._compliance(branches, window)
+
+    def _branches_under(self, org_id: int) -> list[tuple[int, str, bool | None]]:
+        rows = list(m.Org.select(m.Org.id, m.Org.parent, m.Org.kind, m.Org.name,
+                                 m.Org.has_committee).tuples())
+        children: dict[int | None, list[tuple]] = defaultdict(list)
+        for r in rows:
+            children[r[1]].append(r)
+        out = [(r[0], r[3], r[4]) for r in rows if r[0] == org_id and r[2] == OrgKind.BRANCH]
+        stack = [org_id]
+        while stack:
+            for oid, _p, kind, name, hc in children.get(stack.pop(), []):
+                if kind == OrgKind.BRANCH:
+                    out.append((oid, name, hc))
+                elif kind != OrgKind.GROUP:
+                    stack.append(oid)
+        return sorted(out)
+
+    def _compliance(self, branches: list[tuple[int, str, bool | None]],
+                    window: PeriodSpan) -> list[BranchCompliance]:
+        today = self.ctx.today()
+        rules = self.ctx.rules
+        ids = [b[0] for b in branches]
+        if not ids:
+            return []
+        # Report years whose 组织生活会 may fall in the window: the window's years, and the
+        # previous one while its grace months last.
+        first_year = window.starts.year - 1
+        scan_start = min(window.starts, date(first_year, 1, 1))
+        scan_end = max(window.ends, report_year_due(window.ends.year - 1, rules) + timedelta(1))
+        many = len(ids) > 50
+        q = (m.MeetingObligation.select(
+                m.MeetingObligation.meeting, m.MeetingObligation.branch,
+                m.MeetingObligation.day, m.MeetingObligation.obligation,
+                m.Meeting.group, m.Meeting.status, m.Meeting.report_year)
+             .join(m.Meeting, on=(m.MeetingObligation.meeting == m.Meeting.id))
+             .where((m.MeetingObligation.day >= scan_start)
+                    & (m.MeetingObligation.day < scan_end)
+                    & m.Meeting.status.in_(COUNTED)))
+        if not many:
+            q = q.where(m.MeetingObligation.branch.in_(ids))
+        per_meeting: dict[int, dict] = {}
+        wanted = set(ids)
+        for mid, bid, day, obl, group, status, ry in q.tuples():
+            if bid not in wanted:
+                continue
+            entry = per_meeting.setdefault(mid, {"b": bid, "d": day, "o": set(), "g": group,
+                                                 "s": status, "ry": ry})
+            entry["o"].add(Obligation(obl))
+        sittings: dict[int, list[Sitting]] = defaultdict(list)
+        for mid, e in per_meeting.items():
+            sittings[e["b"]].append(Sitting(mid, e["d"], frozenset(e["o"]), e["g"],
+                                            MeetingStatus(e["s"]), e["ry"]))
+        groups: dict[int, list[int]] = defaultdict(list)
+        for gid, parent in (m.Org.select(m.Org.id, m.Org.parent)
+                            .where(m.Org.kind == OrgKind.GROUP.value).tuples()):
+            groups[parent].append(gid)
+        full_q = (m.Membership.select(m.Membership.branch, fn.COUNT(m.Membership.id))
+                  .join(m.Member, on=(m.Membership.member == m.Member.id))
+                  .where((m.Membership.starts <= today)
+                         & (m.Membership.ends.is_null() | (m.Membership.ends > today))
+                         & (m.Member.full_since <= today))
+                  .group_by(m.Membership.branch))
+        if not many:
+            full_q = full_q.where(m.Membership.branch.in_(ids))
+        full = dict(full_q.tuples())
+        last_q = (m.MeetingObligation.select(m.MeetingObligation.branch,
+                                             fn.MAX(m.MeetingObligation.day))
+                  .join(m.Meeting, on=(m.MeetingObligation.meeting == m.Meeting.id))
+                  .where((m.MeetingObligation.day > today - timedelta(days=370))
+                         & (m.MeetingObligation.day <= today)
+                         & m.Meeting.status.in_([MeetingStatus.OPEN.value,
+                                                 MeetingStatus.CLOSED.value,
+                                                 MeetingStatus.SEALED.value]))
+                  .group_by(m.MeetingObligation.branch))
+        if not many:
+            last_q = last_q.where(m.MeetingObligation.branch.in_(ids))
+        last = dict(last_q.tuples())
+        windows = [window]
+        if (window.kind != PeriodKind.YEAR
+                and window.starts <= report_year_due(window.starts.year - 1, rules)):
+            windows.append(period_containing(PeriodKind.YEAR, date(window.starts.year - 1, 6, 1)))
+        out = []
+        for bid, name, explicit in branches:
+            hc = rule_has_committee(explicit, full.get(bid, 0), rules)
+            facts = BranchFacts(bid, hc, tuple(sorted(groups.get(bid, ()))))
+            rows = compliance(facts, sittings.get(bid, ()), window, today, rules)
+            if len(windows) > 1:
+                rows += [
+                    r for r in compliance(facts, sittings.get(bid, ()), windows[1], today, rules)
+                    if r.obligation in (Obligation.ORG_LIFE, Obligation.APPRAISAL)
+                ]
+            la = last.get(bid)
+            out.append(BranchCompliance(bid, name, hc, tuple(rows), summarize(rows), la,
+                                        is_silent(la, today, rules)))
+        return out
+
+    # -- a member's history -----------------------------------------------------------------
+
+    def member_history(self, actor: Actor, member_id: int) -> list[HistoryEntry]:
+        """Every meeting the member was on the roll of, newest first (one index scan)."""
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            q = (m.Attendance.select(m.Attendance.meeting, m.Attendance.meeting_day,
+                                     m.Meeting.title, m.Attendance.branch,
+                                     m.Attendance.status, m.Attendance.reason)
+                 .join(m.Meeting, on=(m.Attendance.meeting == m.Meeting.id))
+                 .where(m.Attendance.member == member_id)
+                 .order_by(m.Attendance.meeting_day.desc(), m.Attendance.meeting.desc())
+                 .tuples())
+            return [HistoryEntry(mid, day, title, bid,
+                                 AttendanceStatus(st) if st else None, reason)
+                    for mid, day, title, bid, st, reason in q]
+
+    def member_lapse(self, actor: Actor, member_id: int) -> LapseStatus:
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            today = self.ctx.today()
+            hist = [(d, AttendanceStatus(s)) for d, s in m.Attendance.select(
+                m.Attendance.meeting_day, m.Attendance.status).where(
+                (m.Attendance.member == member_id) & m.Attendance.status.is_null(False)
+                & (m.Attendance.meeting_day <= today)).tuples()]
+            since = m.Membership.select(fn.MIN(m.Membership.starts)).where(
+                m.Membership.member == member_id).scalar()
+            return lapse_status(member_id, hist, today, self.ctx.rules, member_since=since)
+
+    # -- branch figures ---------------------------------------------------------------------
+
+    def attendance_rates(self, actor: Actor, branch_id: int, year: int) -> list[MemberRate]:
+        """Per member of the branch: meetings expected and attended in ``year``."""
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_branch(branch_id), "perm.read")
+            start, end = date(year, 1, 1), date(year + 1, 1, 1)
+            q = (m.Attendance.select(m.Attendance.member, m.Attendance.status,
+                                     fn.COUNT(m.Attendance.id))
+                 .where((m.Attendance.branch == branch_id)
+                        & (m.Attendance.meeting_day >= start)
+                        & (m.Attendance.meeting_day < end)
+                        & m.Attendance.status.is_null(False))
+                 .group_by(m.Attendance.member, m.Attendance.status)
+                 .tuples())
+            counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            for mid, st, n in q:
+                counts[mid][st] += n
+            names = dict(m.Member.select(m.Member.id, m.Member.name)
+                         .where(m.Member.id.in_(list(counts) or [0])).tuples())
+            out = []
+            for mid, c in counts.items():
+                present = c[AttendanceStatus.PRESENT.value] + c[AttendanceStatus.LATE.value]
+                expected = sum(v for k, v in c.items() if k != AttendanceStatus.EXEMPT.value)
+                out.append(MemberRate(mid, names.get(mid, ""), expected, present,
+                                      c[AttendanceStatus.LATE.value],
+                                      c[AttendanceStatus.LEAVE.value],
+                                      c[AttendanceStatus.ABSENT.value]))
+            return sorted(out, key=lambda r: (r.rate if r.rate is not None else 2, r.name))
+
+    def warnings(self, actor: Actor, branch_id: int) -> list[tuple[int, str, LapseStatus]]:
+        """Current members near or over the six-month line, or over the unexcused-absence
+        threshold: (member id, name, status)."""
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_branch(branch_id), "perm.read")
+            today = self.ctx.today()
+            rules = self.ctx.rules
+            members = dict(
+                m.Membership.select(m.Membership.member, m.Membership.starts)
+                .where((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
+                       & (m.Membership.ends.is_null() | (m.Membership.ends > today))).tuples()
+            )
+            if not members:
+                return []
+            since = today - timedelta(days=31 * (rules.lapse_months + 7))
+            hist: dict[int, list[tuple[date, AttendanceStatus]]] = defaultdict(list)
+            for mid, day, st in (m.Attendance.select(m.Attendance.member,
+                                                     m.Attendance.meeting_day,
+                                                     m.Attendance.status)
+                                 .where(m.Attendance.member.in_(list(members))
+                                        & (m.Attendance.meeting_day >= since)
+                                        & (m.Attendance.meeting_day <= today)
+                                        & m.Attendance.status.is_null(False)).tuples()):
+                hist[mid].append((day, AttendanceStatus(st)))
+            names = dict(m.Member.select(m.Member.id, m.Member.name)
+                         .where(m.Member.id.in_(list(members))).tuples())
+            out = []
+            for mid, starts in members.items():
+                anchor = max(starts, since)
+                st = lapse_status(mid, hist[mid], today, rules, member_since=anchor)
+                if st.lapsed or st.near_lapse or st.over_absence_threshold:
+                    out.append((mid, names[mid], st))
+            return sorted(out, key=lambda x: (-(x[2].months_since or 0), x[1]))
+
+    def current_quarter(self) -> PeriodSpan:
+        return period_containing(PeriodKind.QUARTER, self.ctx.today())

@@ -1,0 +1,604 @@
+"""The organisation tree and the roster: members, membership history (transfers),
+exemptions, 留党察看, 转正, posts and committee terms, SSH keys; and the first-run set-up."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from peewee import fn
+
+from branchtui.core import model as c
+from branchtui.core.enums import OrgKind, PositionRole
+from branchtui.core.errors import NotAMember, NotFound, PermissionDenied, ValidationError
+from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
+from branchtui.services.base import (
+    Actor,
+    Service,
+    bump,
+    check_version,
+    get_or_404,
+    record_change,
+)
+from branchtui.services.permissions import Grants, ancestors
+from branchtui.store import convert
+from branchtui.store import models as m
+
+PARENT_KINDS: dict[OrgKind, tuple[OrgKind, ...]] = {
+    OrgKind.WORK_COMMITTEE: (),
+    OrgKind.PARTY_COMMITTEE: (OrgKind.WORK_COMMITTEE,),
+    OrgKind.GENERAL_BRANCH: (OrgKind.WORK_COMMITTEE, OrgKind.PARTY_COMMITTEE),
+    OrgKind.BRANCH: (OrgKind.WORK_COMMITTEE, OrgKind.PARTY_COMMITTEE, OrgKind.GENERAL_BRANCH),
+    OrgKind.GROUP: (OrgKind.BRANCH,),
+}
+LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+             "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
+             "sk-ecdsa-sha2-nistp256@openssh.com")
+
+
+@dataclass(frozen=True)
+class MemberDraft:
+    name: str
+    login: str | None = None
+    gender: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    admitted: date | None = None
+    full_since: date | None = None
+
+
+@dataclass(frozen=True)
+class SshKeyInfo:
+    id: int
+    member_id: int
+    fingerprint: str
+    comment: str
+    removed: bool
+
+
+def _login(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    login = value.strip().lower()
+    if len(login) > 64 or not set(login) <= LOGIN_CHARS:
+        raise ValidationError("member.bad_login", login=value[:64])
+    return login
+
+
+def _check_dates(d: MemberDraft) -> None:
+    if d.admitted and d.full_since and d.full_since < d.admitted:
+        raise ValidationError("member.full_before_admitted")
+    for value in (d.birth_date, d.admitted, d.full_since):
+        if value is not None and not (1900 <= value.year <= 2100):
+            raise ValidationError("meeting.bad_date", value=value.isoformat())
+
+
+def parse_public_key(text: str) -> tuple[str, str, str]:
+    """(normalised key line, SHA256 fingerprint as OpenSSH prints it, comment)."""
+    parts = (text or "").strip().split()
+    if len(parts) < 2 or parts[0] not in KEY_TYPES:
+        raise ValidationError("keys.bad_key")
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+        raise ValidationError("keys.bad_key") from exc
+    # The blob starts with the key type as an SSH string: a cheap integrity check.
+    if len(blob) < 8 or blob[4 : 4 + int.from_bytes(blob[:4], "big")].decode(
+        "ascii", "replace"
+    ) != parts[0]:
+        raise ValidationError("keys.bad_key")
+    fp = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    comment = clean(" ".join(parts[2:]), field="field.comment", max_len=200)
+    return f"{parts[0]} {parts[1]}", fp, comment
+
+
+class RosterService(Service):
+    def _g(self, actor: Actor) -> Grants:
+        return Grants.load(actor, self.ctx.today())
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def actor_for_login(self, login: str, via: str = "local") -> Actor:
+        """The member bound to a login name (OS user or authenticated SSH identity)."""
+        with self.read():
+            row = m.Member.get_or_none(m.Member.login == (login or "").lower())
+            if row is None:
+                raise NotAMember(login=login)
+            return Actor(member_id=row.id, name=row.name, login=row.login,
+                         is_admin=row.is_admin, via=via)
+
+    def actor_for_member(self, member_id: int, via: str = "local") -> Actor:
+        with self.read():
+            row = get_or_404(m.Member, member_id)
+            return Actor(member_id=row.id, name=row.name, login=row.login,
+                         is_admin=row.is_admin, via=via)
+
+    def is_empty(self) -> bool:
+        with self.read():
+            return not m.Org.select().exists()
+
+    def bootstrap(self, org_name: str, branch_name: str, secretary: MemberDraft,
+                  parent_kind: OrgKind = OrgKind.PARTY_COMMITTEE) -> Actor:
+        """First run on an empty database: the upper organisation, the branch, and its
+        first secretary (who is also system admin). Refused once any org exists."""
+        with self.write():
+            if m.Org.select().exists():
+                raise PermissionDenied("perm.bootstrap_done")
+            now = self.now()
+            top = m.Org.create(kind=parent_kind.value, name=clean(
+                org_name, field="field.org_name", max_len=TITLE_MAX, required=True),
+                created_at=now)
+            branch = m.Org.create(kind=OrgKind.BRANCH.value, parent=top.id, name=clean(
+                branch_name, field="field.org_name", max_len=TITLE_MAX, required=True),
+                created_at=now)
+            _check_dates(secretary)
+            sec = m.Member.create(
+                name=clean(secretary.name, field="field.name", max_len=NAME_MAX, required=True),
+                login=_login(secretary.login), gender=secretary.gender,
+                birth_date=secretary.birth_date, phone=secretary.phone,
+                admitted=secretary.admitted, full_since=secretary.full_since or
+                secretary.admitted, is_admin=True, created_at=now,
+            )
+            today = self.ctx.today()
+            m.Membership.create(member=sec.id, branch=branch.id, starts=today, note="初始化")
+            m.Position.create(member=sec.id, org=branch.id,
+                              role=PositionRole.SECRETARY.value, starts=today)
+            actor = Actor(member_id=sec.id, name=sec.name, login=sec.login, is_admin=True)
+            record_change(self.ctx, actor, "bootstrap", "org", top.id,
+                          {"org": top.name, "branch": branch.name, "secretary": sec.name})
+            return actor
+
+    # -- organisations ----------------------------------------------------------------------
+
+    def create_org(self, actor: Actor, parent_id: int | None, kind: OrgKind, name: str,
+                   has_committee: bool | None = None) -> c.Org:
+        with self.write():
+            g = self._g(actor)
+            if kind == OrgKind.GROUP:
+                g.require(parent_id is not None and g.leads(parent_id), "perm.org")
+            else:
+                g.require(g.admin, "perm.org")
+            if parent_id is None:
+                if PARENT_KINDS[kind]:
+                    raise ValidationError("org.parent_required")
+            else:
+                parent = get_or_404(m.Org, parent_id)
+                if OrgKind(parent.kind) not in PARENT_KINDS[kind]:
+                    raise ValidationError("org.bad_parent")
+            row = m.Org.create(parent=parent_id, kind=kind.value, has_committee=has_committee,
+                               name=clean(name, field="field.org_name", max_len=TITLE_MAX,
+                                          required=True), created_at=self.now())
+            record_change(self.ctx, actor, "org.create", "org", row.id,
+                          {"parent": parent_id, "kind": kind, "name": row.name})
+            return convert.org(row)
+
+    def set_committee(self, actor: Actor, branch_id: int, has_committee: bool | None,
+                      expected_version: int) -> c.Org:
+        """Set explicitly whether the branch has a committee (None: by member count)."""
+        with self.write():
+            g = self._g(actor)
+            g.require(g.admin or bool(g.upper & set(ancestors(branch_id)[1:]))
+                      or g.leads(branch_id), "perm.org")
+            row = get_or_404(m.Org, branch_id)
+            check_version(row, expected_version, convert.org)
+            bump(m.Org, row, expected_version, has_committee=has_committee)
+            record_change(self.ctx, actor, "org.committee", "org", row.id,
+                          {"has_committee": has_committee})
+            return convert.org(row)
+
+    def set_rules(self, actor: Actor, org_id: int, overrides_json: str | None,
+                  expected_version: int) -> c.Org:
+        """Local rules: validated by merging into the inherited set before saving."""
+        with self.write():
+            g = self._g(actor)
+            g.require(g.admin, "perm.org")
+            row = get_or_404(m.Org, org_id)
+            check_version(row, expected_version, convert.org)
+            self._rules_for(org_id).merged(overrides_json)
+            bump(m.Org, row, expected_version, rules_json=overrides_json or None)
+            record_change(self.ctx, actor, "org.rules", "org", row.id,
+                          {"rules": overrides_json})
+            return convert.org(row)
+
+    @staticmethod
+    def _rules_for(org_id: int, base: RuleSet = DEFAULT_RULES) -> RuleSet:
+        rules = base
+        for oid in reversed(ancestors(org_id)):
+            rules = rules.merged(m.Org.select(m.Org.rules_json).where(m.Org.id == oid).scalar())
+        return rules
+
+    def rules_for(self, org_id: int) -> RuleSet:
+        """The rule set in force for an org: defaults, then each ancestor's overrides."""
+        with self.read():
+            return self._rules_for(org_id, self.ctx.rules)
+
+    def orgs(self, actor: Actor) -> list[c.Org]:
+        """Every org the actor may see: their branch(es), and subtrees they watch."""
+        with self.read():
+            g = self._g(actor)
+            rows = list(m.Org.select().order_by(m.Org.id))
+            if g.admin:
+                return [convert.org(r) for r in rows]
+            visible = []
+            for r in rows:
+                chain = ancestors(r.id)
+                if (g.upper & set(chain)) or any(g.at(o) for o in chain) or (
+                    r.kind == OrgKind.BRANCH.value and g.can_read_branch(r.id)):
+                    visible.append(convert.org(r))
+            return visible
+
+    def my_branches(self, actor: Actor) -> list[c.Org]:
+        """Branches where the actor holds a post, else the one they belong to today."""
+        with self.read():
+            g = self._g(actor)
+            ids = set()
+            for org_id, roles in g.roles.items():
+                if not roles:
+                    continue
+                row = m.Org.get_by_id(org_id)
+                if row.kind == OrgKind.BRANCH.value:
+                    ids.add(row.id)
+                elif row.kind == OrgKind.GROUP.value:
+                    ids.add(row.parent_id)
+            branch, _group = convert.current_membership(actor.member_id, self.ctx.today())
+            if branch is not None:
+                ids.add(branch)
+            return [convert.org(r) for r in m.Org.select().where(m.Org.id.in_(list(ids) or [0]))
+                    .order_by(m.Org.id)]
+
+    def subtree_branches(self, actor: Actor, org_id: int) -> list[c.Org]:
+        """Branches under ``org_id`` (for upper-level viewers)."""
+        with self.read():
+            g = self._g(actor)
+            g.require(g.admin or org_id in g.upper or bool(g.upper & set(ancestors(org_id))),
+                      "perm.read")
+            return [convert.org(r) for r in self._branches_under(org_id)]
+
+    @staticmethod
+    def _branches_under(org_id: int) -> list[m.Org]:
+        rows = list(m.Org.select(m.Org.id, m.Org.parent, m.Org.kind, m.Org.name,
+                                 m.Org.has_committee, m.Org.rules_json, m.Org.version))
+        children: dict[int | None, list[m.Org]] = {}
+        for r in rows:
+            children.setdefault(r.parent_id, []).append(r)
+        out, stack = [], [org_id]
+        while stack:
+            oid = stack.pop()
+            for r in children.get(oid, []):
+                if r.kind == OrgKind.BRANCH.value:
+                    out.append(r)
+                elif r.kind != OrgKind.GROUP.value:
+                    stack.append(r.id)
+        me = next((r for r in rows if r.id == org_id), None)
+        if me is not None and me.kind == OrgKind.BRANCH.value:
+            out.append(me)
+        return sorted(out, key=lambda r: r.id)
+
+    def groups(self, actor: Actor, branch_id: int) -> list[c.Org]:
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_branch(branch_id) or convert.current_membership(
+                actor.member_id, self.ctx.today())[0] == branch_id, "perm.read")
+            return [convert.org(r) for r in m.Org.select().where(
+                (m.Org.parent == branch_id) & (m.Org.kind == OrgKind.GROUP.value))
+                .order_by(m.Org.id)]
+
+    # -- members ----------------------------------------------------------------------------
+
+    def add_member(self, actor: Actor, branch_id: int, d: MemberDraft,
+                   group_id: int | None = None, starts: date | None = None,
+                   note: str = "") -> c.Member:
+        """A new member joining the branch (admission, or a transfer in from outside)."""
+        with self.write():
+            g = self._g(actor)
+            g.require(g.roster(branch_id), "perm.roster")
+            _check_dates(d)
+            login = _login(d.login)
+            if login and m.Member.select().where(m.Member.login == login).exists():
+                raise ValidationError("member.login_taken", login=login)
+            self._check_group(branch_id, group_id)
+            row = m.Member.create(
+                name=clean(d.name, field="field.name", max_len=NAME_MAX, required=True),
+                login=login, gender=clean(d.gender, field="field.gender", max_len=8) or None,
+                birth_date=d.birth_date,
+                phone=clean(d.phone, field="field.phone", max_len=40) or None,
+                admitted=d.admitted, full_since=d.full_since, created_at=self.now(),
+            )
+            start = starts or self.ctx.today()
+            m.Membership.create(member=row.id, branch=branch_id, group=group_id, starts=start,
+                                note=clean(note, field="field.note", max_len=TEXT_MAX))
+            record_change(self.ctx, actor, "member.add", "member", row.id,
+                          {"name": row.name, "branch": branch_id, "group": group_id,
+                           "starts": start})
+            return convert.member(row, branch_id, group_id)
+
+    @staticmethod
+    def _check_group(branch_id: int, group_id: int | None) -> None:
+        if group_id is not None and not m.Org.select().where(
+            (m.Org.id == group_id) & (m.Org.parent == branch_id)
+            & (m.Org.kind == OrgKind.GROUP.value)
+        ).exists():
+            raise ValidationError("meeting.group_not_in_branch")
+
+    def update_member(self, actor: Actor, member_id: int, expected_version: int,
+                      d: MemberDraft) -> c.Member:
+        with self.write():
+            row = get_or_404(m.Member, member_id)
+            branch, group = convert.current_membership(member_id, self.ctx.today())
+            g = self._g(actor)
+            g.require(g.admin or (branch is not None and g.roster(branch)), "perm.roster")
+            check_version(row, expected_version, convert.member)
+            _check_dates(d)
+            login = _login(d.login)
+            if login and m.Member.select().where(
+                    (m.Member.login == login) & (m.Member.id != member_id)).exists():
+                raise ValidationError("member.login_taken", login=login)
+            changes = dict(
+                name=clean(d.name, field="field.name", max_len=NAME_MAX, required=True),
+                login=login, gender=clean(d.gender, field="field.gender", max_len=8) or None,
+                birth_date=d.birth_date,
+                phone=clean(d.phone, field="field.phone", max_len=40) or None,
+                admitted=d.admitted, full_since=d.full_since,
+            )
+            bump(m.Member, row, expected_version, **changes)
+            record_change(self.ctx, actor, "member.edit", "member", row.id, changes)
+            return convert.member(row, branch, group)
+
+    def get_member(self, actor: Actor, member_id: int) -> c.Member:
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            row = get_or_404(m.Member, member_id)
+            branch, group = convert.current_membership(member_id, self.ctx.today())
+            return convert.member(row, branch, group)
+
+    def roster(self, actor: Actor, branch_id: int, day: date | None = None) -> list[c.Member]:
+        """Members of the branch on ``day`` (default today), by name."""
+        day = day or self.ctx.today()
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_branch(branch_id), "perm.read")
+            q = (m.Member.select(m.Member, m.Membership.group.alias("grp"))
+                 .join(m.Membership, on=(m.Membership.member == m.Member.id))
+                 .where((m.Membership.branch == branch_id) & (m.Membership.starts <= day)
+                        & (m.Membership.ends.is_null() | (m.Membership.ends > day)))
+                 .order_by(m.Member.name, m.Member.id)
+                 .objects())
+            return [convert.member(r, branch_id, r.grp) for r in q]
+
+    def transfer(self, actor: Actor, member_id: int, on: date, *, to_branch_id: int | None,
+                 to_group_id: int | None = None, note: str = "") -> None:
+        """Transfer out (to another branch, or out of the tree when ``to_branch_id`` is
+        None) or move between groups. The old row ends on ``on``; old meetings keep their
+        rolls because rolls are read for the meeting's date."""
+        with self.write():
+            cur = (m.Membership.select().where(
+                (m.Membership.member == member_id) & (m.Membership.starts <= on)
+                & (m.Membership.ends.is_null() | (m.Membership.ends > on))).first())
+            if cur is None:
+                raise ValidationError("member.not_in_branch")
+            g = self._g(actor)
+            g.require(g.roster(cur.branch_id) or (to_branch_id is not None
+                                                  and g.roster(to_branch_id)), "perm.roster")
+            if to_branch_id is not None:
+                target = get_or_404(m.Org, to_branch_id)
+                if target.kind != OrgKind.BRANCH.value:
+                    raise ValidationError("org.not_branch")
+                self._check_group(to_branch_id, to_group_id)
+            if on < cur.starts:
+                raise ValidationError("member.transfer_before_start")
+            note = clean(note, field="field.note", max_len=TEXT_MAX)
+            if on == cur.starts:
+                m.Membership.delete().where(m.Membership.id == cur.id).execute()
+            else:
+                m.Membership.update(ends=on, note=(cur.note + " 转出：" + note).strip()).where(
+                    m.Membership.id == cur.id).execute()
+            # Later rows (a transfer already planned) are superseded.
+            m.Membership.delete().where((m.Membership.member == member_id)
+                                        & (m.Membership.starts > on)).execute()
+            if to_branch_id is not None:
+                m.Membership.create(member=member_id, branch=to_branch_id, group=to_group_id,
+                                    starts=on, note=("转入：" + note).strip("："))
+            # Positions in the old branch end with the membership.
+            if to_branch_id != cur.branch_id:
+                m.Position.update(ends=on).where(
+                    (m.Position.member == member_id) & m.Position.ends.is_null()
+                    & m.Position.org.in_([cur.branch_id] + [
+                        o for (o,) in m.Org.select(m.Org.id).where(
+                            m.Org.parent == cur.branch_id).tuples()])
+                ).execute()
+            record_change(self.ctx, actor, "member.transfer", "member", member_id,
+                          {"from": [cur.branch_id, cur.group_id], "to": [to_branch_id,
+                           to_group_id], "on": on, "note": note})
+
+    def membership_history(self, actor: Actor, member_id: int) -> list[c.MembershipPeriod]:
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return [
+                c.MembershipPeriod(branch_id=b, group_id=gr, starts=s, ends=e)
+                for b, gr, s, e in m.Membership.select(
+                    m.Membership.branch, m.Membership.group, m.Membership.starts,
+                    m.Membership.ends).where(m.Membership.member == member_id)
+                .order_by(m.Membership.starts).tuples()
+            ]
+
+    def _require_roster_of(self, actor: Actor, member_id: int) -> None:
+        branch, _ = convert.current_membership(member_id, self.ctx.today())
+        g = self._g(actor)
+        g.require(g.admin or (branch is not None and g.roster(branch)), "perm.roster")
+
+    def add_exemption(self, actor: Actor, member_id: int, starts: date, ends: date | None,
+                      reason: str) -> int:
+        """Exempt from 组织生活 for a period (hospital, maternity, elderly and immobile)."""
+        with self.write():
+            self._require_roster_of(actor, member_id)
+            if ends is not None and ends <= starts:
+                raise ValidationError("period.end_before_start")
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
+            row = m.Exemption.create(member=member_id, starts=starts, ends=ends, reason=reason)
+            record_change(self.ctx, actor, "exemption.add", "member", member_id,
+                          {"starts": starts, "ends": ends, "reason": reason})
+            return row.id
+
+    def end_exemption(self, actor: Actor, exemption_id: int, ends: date) -> None:
+        with self.write():
+            row = get_or_404(m.Exemption, exemption_id)
+            self._require_roster_of(actor, row.member_id)
+            if ends <= row.starts:
+                raise ValidationError("period.end_before_start")
+            m.Exemption.update(ends=ends).where(m.Exemption.id == row.id).execute()
+            record_change(self.ctx, actor, "exemption.end", "member", row.member_id,
+                          {"exemption": row.id, "ends": ends})
+
+    def add_discipline(self, actor: Actor, member_id: int, starts: date, ends: date | None,
+                       reason: str) -> int:
+        """留党察看: the member attends but has no vote for the period."""
+        with self.write():
+            self._require_roster_of(actor, member_id)
+            if ends is not None and ends <= starts:
+                raise ValidationError("period.end_before_start")
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
+            row = m.Discipline.create(member=member_id, starts=starts, ends=ends, reason=reason)
+            record_change(self.ctx, actor, "discipline.add", "member", member_id,
+                          {"starts": starts, "ends": ends, "reason": reason})
+            return row.id
+
+    def confirm_full(self, actor: Actor, member_id: int, on: date, expected_version: int) -> c.Member:
+        """转正: the probationary member becomes a full member on ``on``."""
+        with self.write():
+            row = get_or_404(m.Member, member_id)
+            self._require_roster_of(actor, member_id)
+            check_version(row, expected_version, convert.member)
+            if row.admitted and on < row.admitted:
+                raise ValidationError("member.full_before_admitted")
+            bump(m.Member, row, expected_version, full_since=on)
+            record_change(self.ctx, actor, "member.confirm", "member", row.id, {"on": on})
+            return convert.member(row)
+
+    # -- posts ------------------------------------------------------------------------------
+
+    def appoint(self, actor: Actor, member_id: int, org_id: int, role: PositionRole,
+                starts: date, ends: date | None = None, term_id: int | None = None) -> c.Position:
+        with self.write():
+            org = get_or_404(m.Org, org_id)
+            g = self._g(actor)
+            if role == PositionRole.VIEWER or org.kind not in (OrgKind.BRANCH.value,
+                                                              OrgKind.GROUP.value):
+                g.require(g.admin, "perm.org")
+            else:
+                branch_id = org.id if org.kind == OrgKind.BRANCH.value else org.parent_id
+                g.require(g.leads(branch_id), "perm.roster")
+            if role == PositionRole.GROUP_LEADER and org.kind != OrgKind.GROUP.value:
+                raise ValidationError("position.group_leader_needs_group")
+            if ends is not None and ends <= starts:
+                raise ValidationError("period.end_before_start")
+            get_or_404(m.Member, member_id)
+            row = m.Position.create(member=member_id, org=org_id, role=role.value,
+                                    starts=starts, ends=ends, term=term_id)
+            record_change(self.ctx, actor, "position.appoint", "position", row.id,
+                          {"member": member_id, "org": org_id, "role": role,
+                           "starts": starts, "ends": ends})
+            return convert.position(row)
+
+    def end_position(self, actor: Actor, position_id: int, ends: date) -> None:
+        with self.write():
+            row = get_or_404(m.Position, position_id)
+            org = get_or_404(m.Org, row.org_id)
+            g = self._g(actor)
+            branch_id = org.id if org.kind == OrgKind.BRANCH.value else org.parent_id
+            g.require(g.admin or (org.kind in (OrgKind.BRANCH.value, OrgKind.GROUP.value)
+                                  and g.leads(branch_id)), "perm.roster")
+            m.Position.update(ends=ends).where(m.Position.id == row.id).execute()
+            record_change(self.ctx, actor, "position.end", "position", row.id, {"ends": ends})
+
+    def positions(self, actor: Actor, member_id: int) -> list[c.Position]:
+        with self.read():
+            g = self._g(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return [convert.position(r) for r in m.Position.select()
+                    .where(m.Position.member == member_id).order_by(m.Position.starts)]
+
+    def start_term(self, actor: Actor, branch_id: int, starts: date, years: int = 3,
+                   note: str = "") -> int:
+        """A committee term (3 years; 5 for 村/社区 branches)."""
+        with self.write():
+            g = self._g(actor)
+            g.require(g.leads(branch_id), "perm.roster")
+            if years not in (3, 5):
+                raise ValidationError("term.bad_years")
+            ends = date(starts.year + years, starts.month, min(starts.day, 28))
+            row = m.CommitteeTerm.create(org=branch_id, starts=starts, ends=ends,
+                                         note=clean(note, field="field.note", max_len=TEXT_MAX))
+            record_change(self.ctx, actor, "term.start", "org", branch_id,
+                          {"starts": starts, "ends": ends})
+            return row.id
+
+    # -- SSH keys ---------------------------------------------------------------------------
+
+    def _key_admin(self, actor: Actor, member_id: int) -> None:
+        branch, _ = convert.current_membership(member_id, self.ctx.today())
+        g = self._g(actor)
+        g.require(g.admin or (branch is not None and g.leads(branch)), "perm.keys")
+
+    def add_key(self, actor: Actor, member_id: int, public_key: str) -> SshKeyInfo:
+        with self.write():
+            self._key_admin(actor, member_id)
+            get_or_404(m.Member, member_id)
+            line, fp, comment = parse_public_key(public_key)
+            existing = m.SshKey.get_or_none(m.SshKey.fingerprint == fp)
+            if existing is not None and existing.removed_at is None:
+                raise ValidationError("keys.duplicate", fingerprint=fp)
+            if existing is not None:
+                m.SshKey.update(member=member_id, removed_at=None, added_at=self.now(),
+                                comment=comment).where(m.SshKey.id == existing.id).execute()
+                key_id = existing.id
+            else:
+                key_id = m.SshKey.create(member=member_id, fingerprint=fp, public_key=line,
+                                         comment=comment, added_at=self.now()).id
+            record_change(self.ctx, actor, "keys.add", "member", member_id,
+                          {"fingerprint": fp, "comment": comment})
+            return SshKeyInfo(key_id, member_id, fp, comment, False)
+
+    def remove_key(self, actor: Actor, fingerprint: str) -> None:
+        with self.write():
+            row = m.SshKey.get_or_none((m.SshKey.fingerprint == fingerprint)
+                                       & m.SshKey.removed_at.is_null())
+            if row is None:
+                raise NotFound(what="ssh_key", id=fingerprint)
+            self._key_admin(actor, row.member_id)
+            m.SshKey.update(removed_at=self.now()).where(m.SshKey.id == row.id).execute()
+            record_change(self.ctx, actor, "keys.remove", "member", row.member_id,
+                          {"fingerprint": fingerprint})
+
+    def list_keys(self, actor: Actor, member_id: int | None = None) -> list[SshKeyInfo]:
+        with self.read():
+            g = self._g(actor)
+            q = m.SshKey.select().where(m.SshKey.removed_at.is_null())
+            if member_id is not None:
+                g.require(g.can_read_member(member_id), "perm.read")
+                q = q.where(m.SshKey.member == member_id)
+            else:
+                g.require(g.admin, "perm.keys")
+            return [SshKeyInfo(r.id, r.member_id, r.fingerprint, r.comment, False)
+                    for r in q.order_by(m.SshKey.id)]
+
+    def member_for_key(self, fingerprint: str) -> Actor | None:
+        """The gateway's question: whose (not removed) key is this? No actor needed: the
+        gateway authenticates before anyone acts."""
+        with self.read():
+            row = (m.Member.select().join(m.SshKey)
+                   .where((m.SshKey.fingerprint == fingerprint) & m.SshKey.removed_at.is_null())
+                   .first())
+            if row is None:
+                return None
+            return Actor(member_id=row.id, name=row.name, login=row.login,
+                         is_admin=row.is_admin, via="ssh")
+
+    def count_members(self) -> int:
+        with self.read():
+            return int(m.Member.select(fn.COUNT(m.Member.id)).scalar() or 0)

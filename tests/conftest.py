@@ -1,0 +1,92 @@
+"""Shared fixtures: a real temp-file SQLite, and a real PostgreSQL when
+BRANCHTUI_TEST_PG_URL is set (a fresh schema per test). With BRANCHTUI_REQUIRE_PG=1 (CI)
+a missing or unreachable PostgreSQL fails the run instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import quote
+
+import pytest
+
+from branchtui.i18n import set_language
+from branchtui.services import FixedClock, Services
+from branchtui.store.db import open_database, upgrade
+
+PG_URL = os.environ.get("BRANCHTUI_TEST_PG_URL")
+REQUIRE_PG = os.environ.get("BRANCHTUI_REQUIRE_PG") == "1"
+NOW = datetime(2026, 11, 27, 9, 0)
+
+# Hostile text for fixtures: markup, an action link, long Chinese, full-width punctuation.
+HOSTILE = "[/]"
+HOSTILE_LINK = "[@click=app.quit]x[/]"
+LONG_ZH = "认真学习贯彻党的二十届四中全会精神，" * 12
+FULLWIDTH = "（一）关于“三会一课”落实情况：已完成！？；"
+
+
+def _no_pg(reason: str) -> None:
+    if REQUIRE_PG:
+        pytest.fail(f"PostgreSQL tests are required (BRANCHTUI_REQUIRE_PG=1) but {reason}")
+    pytest.skip(reason)
+
+
+def pg_schema_url(schema: str) -> str:
+    assert PG_URL
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh, empty schema on the test server; yields a URL bound to it."""
+    if not PG_URL:
+        _no_pg("BRANCHTUI_TEST_PG_URL is not set")
+    import psycopg
+
+    schema = f"bt_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        _no_pg(f"PostgreSQL is unreachable: {exc}")
+    with conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield pg_schema_url(schema)
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A URL of an empty database, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'branch.sqlite3'}"
+    return request.getfixturevalue("pg_schema")
+
+
+@pytest.fixture
+def db(db_url: str):
+    database = open_database(db_url)
+    upgrade(database)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def svc(db, clock) -> Services:
+    return Services.create(db, clock)
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Iterator[None]:
+    set_language("zh")
+    yield
+    set_language("zh")
