@@ -9,6 +9,7 @@ from peewee import Database
 
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.services.base import Actor, Clock, Context, FixedClock, SystemClock
+from branchtui.services.home import HomeData, HomeService
 from branchtui.services.meetings import MeetingDraft, MeetingRecord, MeetingService
 from branchtui.services.minutes import MinutesService, VoteDraft
 from branchtui.services.queries import QueryService
@@ -19,6 +20,7 @@ __all__ = [
     "Clock",
     "Context",
     "FixedClock",
+    "HomeData",
     "MeetingDraft",
     "MeetingRecord",
     "MemberDraft",
@@ -37,10 +39,13 @@ class Services:
     meetings: MeetingService
     minutes: MinutesService
     queries: QueryService
+    home: HomeService
 
     @classmethod
     def create(cls, db: Database, clock: Clock | None = None,
                rules: RuleSet = DEFAULT_RULES) -> Services:
         ctx = Context(db=db, clock=clock or SystemClock(), rules=rules)
-        return cls(ctx=ctx, roster=RosterService(ctx), meetings=MeetingService(ctx),
-                   minutes=MinutesService(ctx), queries=QueryService(ctx))
+        roster, meetings = RosterService(ctx), MeetingService(ctx)
+        minutes, queries = MinutesService(ctx), QueryService(ctx)
+        return cls(ctx=ctx, roster=roster, meetings=meetings, minutes=minutes,
+                   queries=queries, home=HomeService(roster, meetings, minutes, queries))

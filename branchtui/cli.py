@@ -1,0 +1,328 @@
+"""The ``branchtui`` command: run the app, manage the schema, build demo data, print reports.
+
+    branchtui [--db URL] [--lang zh|en]           open the app as the OS user's member
+    branchtui init                                 first run: schema, organisation, secretary
+    branchtui db upgrade | status                  schema (an admin step)
+    branchtui demo [--profile A|B|stress] [--db URL] [--build-only] [--fresh] [--as ROLE]
+    branchtui report compliance|attendance|member  tables (plain, github, csv, json)
+    branchtui keys add|list|remove                 SSH public keys of members
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from branchtui.core.errors import BranchError
+from branchtui.i18n import detect_language, set_language, t
+
+EXIT_OK, EXIT_ERROR, EXIT_SCHEMA, EXIT_REFUSED = 0, 1, 3, 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="branchtui", description=t("cli.description"))
+    p.add_argument("--db", help=t("cli.opt_db"))
+    p.add_argument("--lang", choices=("zh", "en"), help=t("cli.opt_lang"))
+    sub = p.add_subparsers(dest="command")
+
+    sub.add_parser("run", help=t("cli.cmd_run"))
+    sub.add_parser("init", help=t("cli.cmd_init"))
+
+    db = sub.add_parser("db", help=t("cli.cmd_db"))
+    db.add_argument("action", choices=("upgrade", "status"))
+
+    demo = sub.add_parser("demo", help=t("cli.cmd_demo"))
+    demo.add_argument("--profile", default="A", choices=("A", "B", "stress"))
+    demo.add_argument("--build-only", action="store_true", help=t("cli.opt_build_only"))
+    demo.add_argument("--fresh", action="store_true", help=t("cli.opt_fresh"))
+    demo.add_argument("--as", dest="as_role", help=t("cli.opt_as"))
+    demo.add_argument("--seed", type=int, default=20261127)
+
+    rep = sub.add_parser("report", help=t("cli.cmd_report"))
+    rep.add_argument("kind", choices=("compliance", "attendance", "member"))
+    rep.add_argument("--org", type=int, help=t("cli.opt_org"))
+    rep.add_argument("--period", help=t("cli.opt_period"))
+    rep.add_argument("--member", help=t("cli.opt_member"))
+    rep.add_argument("--format", default="plain", choices=("plain", "github", "csv", "json"))
+    rep.add_argument("--as", dest="as_login", help=t("cli.opt_as_login"))
+
+    keys = sub.add_parser("keys", help=t("cli.cmd_keys"))
+    keys.add_argument("action", choices=("add", "list", "remove"))
+    keys.add_argument("target", nargs="?", help=t("cli.opt_key_target"))
+    keys.add_argument("keyfile", nargs="?", help=t("cli.opt_keyfile"))
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Language first, so that --help is already in the user's language.
+    raw = list(sys.argv[1:] if argv is None else argv)
+    lang = None
+    if "--lang" in raw and raw.index("--lang") + 1 < len(raw):
+        lang = raw[raw.index("--lang") + 1]
+    set_language(detect_language(lang))
+    args = _parser().parse_args(raw)
+    try:
+        return _dispatch(args)
+    except BranchError as exc:
+        print(exc.message(), file=sys.stderr)
+        return EXIT_SCHEMA if exc.key.startswith("error.schema") else EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from branchtui.store.db import resolve_url
+
+    command = args.command or "run"
+    if command == "demo":
+        return _demo(args)
+    url = resolve_url(args.db)
+    if command == "db":
+        return _db(args.action, url)
+    if command == "init":
+        return _init(url)
+    if command == "report":
+        return _report(args, url)
+    if command == "keys":
+        return _keys(args, url)
+    return _run(url)
+
+
+def _open_checked(url: str):  # -> Database
+    """Open the store and refuse an out-of-date schema (never migrates on its own)."""
+    from branchtui.store.db import check_schema, open_database
+
+    db = open_database(url)
+    with db.connection_context():
+        check_schema(db)
+    return db
+
+
+def _db(action: str, url: str) -> int:
+    from branchtui.store.db import open_database, schema_status, upgrade
+
+    db = open_database(url)
+    with db.connection_context():
+        if action == "upgrade":
+            done = upgrade(db)
+            print(t("cli.db_upgraded", n=len(done), names=", ".join(done) or "-"))
+            return EXIT_OK
+        applied, pending, unknown = schema_status(db)
+        print(t("cli.db_status", url=_safe_url(url), applied=len(applied),
+                pending=len(pending), current=(applied or ["-"])[-1]))
+        for name in pending:
+            print("  [ ] " + name)
+        for name in unknown:
+            print("  [?] " + name)
+        return EXIT_SCHEMA if pending or unknown else EXIT_OK
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for messages."""
+    from urllib.parse import urlparse
+
+    p = urlparse(url)
+    if p.password:
+        return url.replace(f":{p.password}@", ":***@")
+    return url
+
+
+def _is_fresh(db) -> bool:
+    from branchtui.store.db import schema_status
+
+    applied, _pending, unknown = schema_status(db)
+    return not applied and not unknown
+
+
+def _init(url: str) -> int:
+    """First run: create the schema, the organisation and its first secretary, asking in
+    the terminal. Refused when the database already holds an organisation."""
+    from branchtui.services import MemberDraft, Services
+    from branchtui.store.db import open_database, upgrade
+
+    db = open_database(url)
+    with db.connection_context():
+        if _is_fresh(db):
+            upgrade(db)
+    db = _open_checked(url)
+    svc = Services.create(db)
+    if not svc.roster.is_empty():
+        print(t("cli.init_done_already"), file=sys.stderr)
+        return EXIT_REFUSED
+    print(t("cli.init_welcome"))
+    org = _ask(t("cli.ask_org"), t("cli.ask_org_default"))
+    branch = _ask(t("cli.ask_branch"), t("cli.ask_branch_default"))
+    name = _ask(t("cli.ask_secretary"), None)
+    login = _ask(t("cli.ask_login"), getpass.getuser())
+    admitted = _ask_date(t("cli.ask_admitted"))
+    actor = svc.roster.bootstrap(org, branch, MemberDraft(name=name, login=login,
+                                                          admitted=admitted,
+                                                          full_since=admitted))
+    print(t("cli.init_ok", name=actor.name, login=actor.login or "-"))
+    return EXIT_OK
+
+
+def _ask(prompt: str, default: str | None) -> str:
+    while True:
+        suffix = f" [{default}]" if default else ""
+        value = input(f"{prompt}{suffix}: ").strip()
+        if value:
+            return value
+        if default:
+            return default
+        print(t("cli.ask_required"))
+
+
+def _ask_date(prompt: str) -> date | None:
+    while True:
+        value = input(f"{prompt} (YYYY-MM-DD): ").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            print(t("cli.bad_date", value=value))
+
+
+def _local_actor(svc):  # -> Actor
+    """The member whose login is the OS user; anyone else is refused clearly."""
+    # Never an environment variable or an argument: the identity is the OS account.
+    return svc.roster.actor_for_login(getpass.getuser(), via="local")
+
+
+def _run(url: str) -> int:
+    from branchtui.services import Services
+    from branchtui.store.db import open_database
+
+    db = open_database(url)
+    with db.connection_context():
+        fresh = _is_fresh(db)
+    if fresh:
+        print(t("cli.first_run"), file=sys.stderr)
+        return _init(url) or _run(url)
+    db = _open_checked(url)
+    svc = Services.create(db)
+    if svc.roster.is_empty():
+        return _init(url) or _run(url)
+    actor = _local_actor(svc)
+    return _launch(svc, actor)
+
+
+def _launch(svc, actor, personas: dict[str, str] | None = None) -> int:
+    from branchtui.ui.app import BranchApp
+
+    app = BranchApp(svc, actor, personas=personas)
+    app.run()
+    return app.return_code or 0
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+def demo_url(profile: str) -> str:
+    from branchtui.store.db import data_dir
+
+    return f"sqlite:///{data_dir() / f'demo-{profile}.sqlite3'}"
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from branchtui.demo.generate import build
+    from branchtui.services import Services
+    from branchtui.store.db import open_database, upgrade
+
+    url = args.db or demo_url(args.profile)
+    if args.fresh and url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):]).expanduser()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    db = open_database(url)
+    with db.connection_context():
+        upgrade(db)
+    svc = Services.create(db)
+    personas: dict[str, str]
+    if svc.roster.is_empty():
+        print(t("cli.demo_building", profile=args.profile, url=_safe_url(url)), file=sys.stderr)
+        summary = build(db, args.profile, today=date.today(), seed=args.seed,
+                        progress=lambda msg: print("  " + msg, file=sys.stderr))
+        print(t("cli.demo_built", members=summary.members, meetings=summary.meetings,
+                attendance=summary.attendance, seconds=f"{summary.seconds:.1f}"),
+              file=sys.stderr)
+        personas = summary.personas
+    else:
+        from branchtui.demo.generate import PERSONAS
+
+        personas = dict(PERSONAS)
+    if args.build_only:
+        return EXIT_OK
+    actor = None
+    if args.as_role:
+        login = personas.get(args.as_role, args.as_role)
+        actor = svc.roster.actor_for_login(login, via="demo")
+    return _launch(svc, actor, personas=personas)
+
+
+# -- reports and keys -------------------------------------------------------------------------
+
+
+def _cli_actor(svc, as_login: str | None):  # -> Actor
+    """Reports run as the OS user's member; ``--as`` only on a demo database."""
+    if as_login:
+        from branchtui.demo.generate import is_demo
+
+        with svc.ctx.db.connection_context():
+            demo = is_demo()
+        if not demo:
+            raise BranchError("cli.as_demo_only")
+        return svc.roster.actor_for_login(as_login, via="cli")
+    return _local_actor(svc)
+
+
+def _report(args: argparse.Namespace, url: str) -> int:
+    from branchtui.reports import render_report
+    from branchtui.services import Services
+
+    svc = Services.create(_open_checked(url))
+    actor = _cli_actor(svc, args.as_login)
+    print(render_report(svc, actor, args.kind, org_id=args.org, period=args.period,
+                        member=args.member, fmt=args.format))
+    return EXIT_OK
+
+
+def _keys(args: argparse.Namespace, url: str) -> int:
+    from branchtui.services import Services
+
+    svc = Services.create(_open_checked(url))
+    actor = _local_actor(svc)
+    roster = svc.roster
+    if args.action == "list":
+        member_id = _member_ref(svc, args.target) if args.target else None
+        for k in roster.list_keys(actor, member_id):
+            print(f"{k.member_id}\t{k.fingerprint}\t{k.comment}")
+        return EXIT_OK
+    if args.action == "add":
+        if not args.target or not args.keyfile:
+            raise BranchError("cli.keys_usage")
+        text = Path(args.keyfile).read_text(encoding="utf-8", errors="replace")
+        info = roster.add_key(actor, _member_ref(svc, args.target), text)
+        print(t("cli.key_added", fingerprint=info.fingerprint))
+        return EXIT_OK
+    if not args.target:
+        raise BranchError("cli.keys_usage")
+    roster.remove_key(actor, args.target)
+    print(t("cli.key_removed", fingerprint=args.target))
+    return EXIT_OK
+
+
+def _member_ref(svc, ref: str) -> int:
+    """A member by id or login name."""
+    if ref.isdigit():
+        return int(ref)
+    return svc.roster.actor_for_login(ref).member_id
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The home screen's figures for whoever logs in, gathered in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from branchtui.core import model as c
+from branchtui.core.enums import OrgKind
+from branchtui.core.errors import PermissionDenied
+from branchtui.core.lapse import LapseStatus
+from branchtui.core.periods import PeriodSpan
+from branchtui.services.base import Actor
+from branchtui.services.meetings import MeetingService
+from branchtui.services.minutes import MinutesService
+from branchtui.services.permissions import Grants
+from branchtui.services.queries import BranchCompliance, QueryService
+from branchtui.services.roster import RosterService
+
+
+@dataclass(frozen=True)
+class MySummary:
+    year: int
+    expected: int
+    present: int
+    leave: int
+    absent: int
+    lapse: LapseStatus
+
+
+@dataclass(frozen=True)
+class HomeData:
+    actor: Actor
+    today: date
+    quarter: PeriodSpan
+    branches: tuple[c.Org, ...]  # branches I belong to or hold a post in
+    watched: tuple[c.Org, ...]  # orgs I watch from above
+    upcoming: tuple[c.Meeting, ...]
+    compliance: tuple[BranchCompliance, ...]  # my branches, or the watched subtree
+    overdue: tuple[c.Rectification, ...]
+    warnings: tuple[tuple[int, str, LapseStatus], ...]
+    pending_leave: tuple[c.LeaveRequest, ...]
+    mine: MySummary
+
+
+class HomeService:
+    def __init__(self, roster: RosterService, meetings: MeetingService,
+                 minutes: MinutesService, queries: QueryService) -> None:
+        self.roster, self.meetings, self.minutes, self.queries = roster, meetings, minutes, queries
+
+    def load(self, actor: Actor) -> HomeData:
+        ctx = self.queries.ctx
+        today = ctx.today()
+        quarter = self.queries.current_quarter()
+        branches = self.roster.my_branches(actor)
+        with self.queries.read():
+            g = Grants.load(actor, today)
+        watched = [o for o in self.roster.orgs(actor)
+                   if o.id in g.upper and o.kind != OrgKind.BRANCH]
+        compliance: list[BranchCompliance] = []
+        overdue: list[c.Rectification] = []
+        warnings: list[tuple[int, str, LapseStatus]] = []
+        if watched:
+            compliance = self.queries.compliance(actor, watched[0].id, quarter)
+        for b in branches:
+            try:
+                if not watched:
+                    compliance += self.queries.compliance(actor, b.id, quarter)
+                overdue += self.minutes.rectifications(actor, b.id, overdue_on=today)
+                warnings += self.queries.warnings(actor, b.id)
+            except PermissionDenied:
+                continue  # an ordinary member: no branch-wide figures
+        if not overdue:
+            overdue = self.minutes.rectifications(actor, overdue_on=today)
+        history = self.queries.member_history(actor, actor.member_id)
+        this_year = [h for h in history if h.day.year == today.year and h.day <= today
+                     and h.status is not None and h.status.value != "exempt"]
+        mine = MySummary(
+            year=today.year,
+            expected=len(this_year),
+            present=sum(1 for h in this_year if h.status is not None and h.status.is_present),
+            leave=sum(1 for h in this_year if h.status is not None and h.status.value == "leave"),
+            absent=sum(1 for h in this_year
+                       if h.status is not None and h.status.value == "absent"),
+            lapse=self.queries.member_lapse(actor, actor.member_id),
+        )
+        return HomeData(
+            actor=actor, today=today, quarter=quarter, branches=tuple(branches),
+            watched=tuple(watched), upcoming=tuple(self.meetings.upcoming(actor, days=45)),
+            compliance=tuple(compliance), overdue=tuple(overdue), warnings=tuple(warnings),
+            pending_leave=tuple(self.meetings.pending_leave(actor)), mine=mine,
+        )

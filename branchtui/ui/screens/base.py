@@ -1,0 +1,56 @@
+"""What the screens share: load data from the services in a thread worker, then render
+it on the event loop; errors become a message in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+
+from branchtui.core.errors import BranchError
+from branchtui.i18n import t
+
+
+class Loaded(Message):
+    def __init__(self, tag: str, data: Any) -> None:
+        super().__init__()
+        self.tag = tag
+        self.data = data
+
+
+class Failed(Message):
+    def __init__(self, tag: str, text: str) -> None:
+        super().__init__()
+        self.tag = tag
+        self.text = text
+
+
+class DataScreen(Screen):
+    """A screen whose data comes from a service call run off the event loop."""
+
+    @property
+    def services(self):  # -> Services
+        return self.app.services  # type: ignore[attr-defined]
+
+    @property
+    def actor(self):  # -> Actor
+        return self.app.actor  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def fetch(self, tag: str, call: Callable[[], Any]) -> None:
+        """Run ``call`` in a thread; post Loaded or Failed. Never touches widgets."""
+        try:
+            self.post_message(Loaded(tag, call()))
+        except BranchError as exc:
+            self.post_message(Failed(tag, exc.message()))
+        except Exception as exc:
+            self.post_message(Failed(tag, t("ui.unexpected", detail=type(exc).__name__)))
+
+    def on_failed(self, message: Failed) -> None:
+        self.notify(message.text, severity="error", markup=False, timeout=8)
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        return []

@@ -1,0 +1,47 @@
+"""The keys of the current screen and of the app."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label
+
+from branchtui.i18n import t
+from branchtui.ui.text import cell
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,f1,question_mark", "app.pop_screen", t("ui.key_back")),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    #help-box { width: 80%; max-width: 90; height: auto; max-height: 90%;
+                background: $panel; border: round $accent; padding: 1 2; }
+    """
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(id="help-box"):
+            yield Label(t("ui.help_title"), classes="section-title")
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Label(t("ui.help_palette"))
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(t("ui.help_key"), t("ui.help_action"))
+        seen = set()
+        for node in (self.under, self.app):
+            for b in getattr(node, "BINDINGS", []):
+                if not isinstance(b, Binding) or not b.description or b.key in seen:
+                    continue
+                seen.add(b.key)
+                table.add_row(cell(b.key.replace(",", " / ")), cell(b.description))

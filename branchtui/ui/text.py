@@ -1,0 +1,28 @@
+"""The only door for user text into widgets. Textual parses a plain ``str`` as markup:
+``"[/]"`` crashes the app and ``"[@click=app.quit]x[/]"`` becomes an action link that runs
+when another user clicks it. Everything a user typed goes through these helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rich.text import Text
+from textual.content import Content
+
+
+def content(value: object) -> Content:
+    """For Static, Label, Button and friends."""
+    return Content("" if value is None else str(value))
+
+
+def cell(value: object, style: str = "") -> Text:
+    """For DataTable cells and Tree labels (Content shows one character there)."""
+    return Text("" if value is None else str(value), style=style, no_wrap=True, end="")
+
+
+def when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()

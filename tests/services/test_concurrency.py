@@ -1,0 +1,262 @@
+"""Twenty OS processes write into the same open meeting at the same time, on both backends.
+
+Each child opens its own connection (``open_database``) and its own ``Services``, waits
+behind a barrier, then mixes attendance marks (optimistic, with the version from a fresh
+read; a ``Conflict`` is the correct outcome of a race and is retried after re-reading) with
+speech entries (unique texts). Afterwards nothing may be lost or doubled, every row's
+version must account for every successful mark, and the meeting's hash chain must verify
+with exactly one entry per successful write.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import queue
+import random
+import threading
+import time
+import traceback
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from branchtui.core.enums import AttendanceStatus, LeaveKind
+from branchtui.core.errors import Conflict
+from branchtui.services import FixedClock, Services
+from branchtui.store import models as m
+from branchtui.store.db import open_database
+from tests.conftest import NOW
+from tests.factories import build_world, draft
+
+PROCS = 20
+WRITES = 40  # per process: half marks, half speeches
+SECOND_MEETING_SHARE = 0.15  # "a few" writes go to another meeting
+MAX_ATTEMPTS = 200  # a mark that loses this many races in a row is starvation: an error
+BARRIER_TIMEOUT = 90.0  # spawning 20 interpreters on a small machine takes a while
+RESULT_TIMEOUT = 150.0
+
+STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT,
+            AttendanceStatus.LEAVE)
+
+
+def _fresh_version(svc: Services, meeting_id: int, member_id: int) -> int:
+    """What a client sees when it reloads the row before editing it (one read
+    transaction, on the service's connection)."""
+    with svc.meetings.read():
+        version = (
+            m.Attendance.select(m.Attendance.version)
+            .where((m.Attendance.meeting == meeting_id) & (m.Attendance.member == member_id))
+            .scalar()
+        )
+    assert version is not None, f"no attendance row for member {member_id}"
+    return int(version)
+
+
+def _writer(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) -> None:
+    """One client process. Puts exactly one result dict on ``out``."""
+    result: dict[str, Any] = {
+        "idx": idx, "marks": [], "speeches": [], "conflicts": 0, "errors": [],
+        "first": None, "last": None,
+    }
+    try:
+        db = open_database(url)
+        svc = Services.create(db, FixedClock(plan["now"]))
+        actors = [svc.roster.actor_for_member(a) for a in plan["actor_ids"]]
+    except Exception:
+        result["errors"].append(f"child {idx} setup: {traceback.format_exc()}")
+        barrier.abort()
+        out.put(result)
+        return
+    try:
+        barrier.wait(timeout=BARRIER_TIMEOUT)
+    except threading.BrokenBarrierError:
+        result["errors"].append(f"child {idx}: start barrier broken (another child failed)")
+        out.put(result)
+        return
+
+    marks: Counter[tuple[int, int]] = Counter()
+    try:
+        _write_loop(idx, svc, actors, plan, marks, result)
+    except Exception:
+        result["errors"].append(f"child {idx} crashed: {traceback.format_exc()}")
+    finally:
+        result["marks"] = [(mt, mb, n) for (mt, mb), n in marks.items()]
+        db.close()
+        out.put(result)
+
+
+def _write_loop(idx: int, svc: Services, actors: list[Any], plan: dict[str, Any],
+                marks: Counter[tuple[int, int]], result: dict[str, Any]) -> None:
+    rng = random.Random(plan["seed"] * 1000 + idx)
+    members: list[int] = plan["member_ids"]
+    result["first"] = time.time()
+    for i in range(plan["writes"]):
+        meeting_id = (plan["second_id"] if rng.random() < SECOND_MEETING_SHARE
+                      else plan["meeting_id"])
+        actor = actors[(idx + i) % len(actors)]
+        if i % 2 == 0:
+            member_id = rng.choice(members)
+            status = rng.choice(STATUSES)
+            reason = f"因公外出 c{idx:02d}w{i:03d}" if status is AttendanceStatus.LEAVE else ""
+            for _attempt in range(MAX_ATTEMPTS):
+                try:
+                    version = _fresh_version(svc, meeting_id, member_id)
+                    svc.meetings.mark(actor, meeting_id, member_id, status, reason=reason,
+                                      leave_kind=LeaveKind.OFFICIAL if reason else None,
+                                      expected_version=version)
+                except Conflict:
+                    result["conflicts"] += 1
+                    continue
+                except Exception as exc:
+                    result["errors"].append(
+                        f"child {idx} write {i}: mark meeting {meeting_id} member {member_id}"
+                        f" -> {type(exc).__name__}: {exc}")
+                    break
+                marks[(meeting_id, member_id)] += 1
+                break
+            else:
+                result["errors"].append(
+                    f"child {idx} write {i}: mark of member {member_id} lost {MAX_ATTEMPTS} "
+                    "races in a row (starvation)")
+        else:
+            text = f"第{idx:02d}号客户端第{i:03d}条发言：言必录[/]（并发测试）"
+            try:
+                svc.minutes.add_speech(actor, meeting_id, text,
+                                       speaker_id=rng.choice(members))
+            except Exception as exc:
+                result["errors"].append(
+                    f"child {idx} write {i}: speech to meeting {meeting_id} -> "
+                    f"{type(exc).__name__}: {exc}")
+            else:
+                result["speeches"].append((meeting_id, text))
+    result["last"] = time.time()
+
+
+def _run_children(url: str, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(PROCS)
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(i, url, plan, barrier, out), daemon=True)
+             for i in range(PROCS)]
+    for p in procs:
+        p.start()
+    results: list[dict[str, Any]] = []
+    deadline = time.monotonic() + RESULT_TIMEOUT
+    try:
+        while len(results) < PROCS:
+            try:
+                results.append(out.get(timeout=max(0.1, deadline - time.monotonic())))
+            except queue.Empty:
+                dead = [p.pid for p in procs if p.exitcode not in (None, 0)]
+                pytest.fail(f"only {len(results)} of {PROCS} writers reported within "
+                            f"{RESULT_TIMEOUT:.0f} s; crashed pids: {dead}")
+    finally:
+        for p in procs:
+            p.join(timeout=10)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+    return results
+
+
+@pytest.mark.slow
+def test_twenty_processes_write_one_open_meeting(db_url, db, svc, clock):
+    w = build_world(svc)
+    main = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 27, 10),
+                                                    title="并发写入：主会议[/]"))
+    second = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 27, 15),
+                                                      title="并发写入：第二个会议"))
+    svc.meetings.open(w.recorder, main.id)
+    svc.meetings.open(w.recorder, second.id)
+    before = {mid: svc.meetings.record(w.secretary, mid) for mid in (main.id, second.id)}
+    members = [a.member_id for a in before[main.id].attendance]
+    assert {a.member_id for a in before[second.id].attendance} == set(members)
+    for rec in before.values():
+        assert rec.chain_ok and not rec.speeches
+        assert {a.version for a in rec.attendance} == {1}, "rows start at version 1"
+
+    plan = {
+        "now": NOW, "seed": 20261127, "writes": WRITES, "meeting_id": main.id,
+        "second_id": second.id, "member_ids": members,
+        "actor_ids": [w.recorder.member_id, w.secretary.member_id],
+    }
+    started = time.monotonic()
+    results = _run_children(db_url, plan)
+    elapsed = time.monotonic() - started
+
+    errors = [e for r in results for e in r["errors"]]
+    locked = [e for e in errors if "locked" in e.lower()]
+    assert not locked, f"'database is locked' reached a caller {len(locked)} times:\n" + \
+        "\n".join(locked[:10])
+    assert not errors, f"{len(errors)} unexpected errors in the writers:\n" + "\n".join(
+        errors[:20])
+
+    # They really overlapped: every writer had started before the first one finished.
+    last_start = max(r["first"] for r in results)
+    first_end = min(r["last"] for r in results)
+    assert last_start < first_end, (
+        f"writers did not overlap: the last started {last_start - first_end:.3f} s after "
+        "the first finished")
+
+    marked: Counter[tuple[int, int]] = Counter()
+    for r in results:
+        for meeting_id, member_id, n in r["marks"]:
+            marked[(meeting_id, member_id)] += n
+    written = [(mid, text) for r in results for mid, text in r["speeches"]]
+    conflicts = sum(r["conflicts"] for r in results)
+    total_marks = sum(marked.values())
+    assert total_marks + len(written) == PROCS * WRITES
+
+    after = {mid: svc.meetings.record(w.secretary, mid) for mid in (main.id, second.id)}
+    for mid, rec in after.items():
+        # 0 lost, 0 doubled speeches; none from nowhere.
+        mine = [t for (x, t) in written if x == mid]
+        assert len(set(mine)) == len(mine), "two writers used the same text: test bug"
+        present = Counter(s.text for s in rec.speeches)
+        lost = sorted(set(mine) - set(present))
+        doubled = sorted(t for t, n in present.items() if n > 1)
+        strays = sorted(set(present) - set(mine))
+        assert not lost, f"meeting {mid}: {len(lost)} of {len(mine)} speeches lost: {lost[:10]}"
+        assert not doubled, f"meeting {mid}: speeches stored twice: {doubled[:10]}"
+        assert not strays, f"meeting {mid}: speeches nobody wrote (or in the wrong meeting): " \
+            f"{strays[:10]}"
+
+        # Every successful mark bumped its row exactly once.
+        wrong = [
+            (a.member_id, a.version, 1 + marked[(mid, a.member_id)])
+            for a in rec.attendance if a.version != 1 + marked[(mid, a.member_id)]
+        ]
+        assert not wrong, (
+            f"meeting {mid}: attendance versions do not match the successful marks "
+            f"(member, version, expected): {wrong}")
+
+        # The row holds what the chain says was written last.
+        with svc.meetings.read():
+            last_mark: dict[int, str] = {}
+            for (payload,) in (m.ChangeLog.select(m.ChangeLog.data)
+                               .where((m.ChangeLog.meeting == mid)
+                                      & (m.ChangeLog.action == "attendance.mark"))
+                               .order_by(m.ChangeLog.id).tuples()):
+                data = json.loads(payload)["data"]
+                last_mark[data["member"]] = data["status"]
+        disagree = [
+            (a.member_id, a.status and a.status.value, last_mark.get(a.member_id))
+            for a in rec.attendance
+            if (a.status.value if a.status else None) != last_mark.get(a.member_id)
+        ]
+        assert not disagree, (
+            f"meeting {mid}: final status differs from the last logged mark "
+            f"(member, row, log): {disagree}")
+
+        # The chain verifies and has exactly one entry per successful write.
+        expected = (before[mid].chain_entries + sum(n for (x, _), n in marked.items() if x == mid)
+                    + len(mine))
+        assert rec.chain_ok, f"meeting {mid}: the change-log hash chain does not verify"
+        assert rec.chain_entries == expected, (
+            f"meeting {mid}: chain has {rec.chain_entries} entries, expected {expected}")
+
+    print(f"\n{db_url.split(':', 1)[0]}: {PROCS} procs x {WRITES} writes, {total_marks} marks, "
+          f"{len(written)} speeches, {conflicts} conflicts retried, {elapsed:.1f} s")

@@ -1,0 +1,101 @@
+"""Pilot tests of the app skeleton over the real services, with hostile text in every
+fixture: markup must show as text and never run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from branchtui.core.enums import AttendanceStatus, Obligation
+from branchtui.i18n import set_language
+from branchtui.services import FixedClock, Services
+from branchtui.store.db import open_database, upgrade
+from branchtui.ui.app import BranchApp
+from branchtui.ui.screens.home import HomeScreen
+from branchtui.ui.screens.persona import PersonaScreen
+from branchtui.ui.screens.record import RecordScreen
+from tests.conftest import HOSTILE_LINK, LONG_ZH, NOW
+from tests.factories import build_world, draft
+
+
+@pytest.fixture
+def world(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'ui.sqlite3'}")
+    upgrade(db)
+    svc = Services.create(db, FixedClock(NOW))
+    w = build_world(svc)
+    mtg = svc.meetings.schedule(
+        w.secretary, draft(w, datetime(2026, 11, 27, 14), Obligation.THEME_DAY,
+                           title=HOSTILE_LINK + "主题党日[/]"))
+    svc.meetings.open(w.recorder, mtg.id)
+    svc.meetings.mark(w.recorder, mtg.id, w.member.member_id, AttendanceStatus.PRESENT)
+    svc.minutes.add_speech(w.recorder, mtg.id, LONG_ZH + "[/]", speaker_id=w.member.member_id)
+    w.meeting_id = mtg.id  # type: ignore[attr-defined]
+    yield w
+    db.close()
+
+
+def table_text(table: DataTable) -> str:
+    return "\n".join(
+        " ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)
+    )
+
+
+async def test_home_shows_hostile_titles_as_text(world):
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        upcoming = app.screen.query_one("#upcoming", DataTable)
+        assert HOSTILE_LINK + "主题党日[/]" in table_text(upcoming)
+        who = str(app.screen.query_one("#who", Static).render())
+        assert "张书记" in who
+        # The link text must not have become an action: clicking around keeps the app alive.
+        await pilot.click("#upcoming")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RecordScreen)
+        speeches = app.screen.query_one("#speeches", DataTable)
+        assert (LONG_ZH + "[/]") in table_text(speeches)
+        assert app.is_running
+
+
+async def test_member_cannot_read_other_branch_and_gets_a_message(world):
+    app = BranchApp(world.svc, world.other_secretary)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        app.push_screen(RecordScreen(world.meeting_id))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("无权查看" in str(n) for n in notes), notes
+
+
+async def test_demo_persona_picker_switches_actor(world):
+    set_language("zh")
+    app = BranchApp(world.svc, None, personas={"shuji": "shuji", "dangyuan": "dangyuan"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PersonaScreen)
+        await pilot.press("down", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.actor is not None and app.actor.login == "dangyuan"
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_help_lists_keys(world):
+    app = BranchApp(world.svc, world.member)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table", DataTable)
+        assert "刷新" in table_text(table)
