@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import locale
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from branchtui.i18n.messages import ALL
@@ -65,3 +66,8 @@ def t(key: str, /, lang: str | None = None, **params: Any) -> str:
 def enum_label(value: Any, lang: str | None = None) -> str:
     """The word for an enum member: key ``enum.<ClassName>.<value>``."""
     return t(f"enum.{type(value).__name__}.{value.value}", lang=lang)
+
+
+def t_params(key: str, params: Mapping[str, Any], lang: str | None = None) -> str:
+    """``t`` with stored parameters (e.g. a decision's reason), whatever their names."""
+    return t(key, lang=lang, **{k: v for k, v in params.items() if k != "lang"})

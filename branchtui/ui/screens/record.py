@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from branchtui.i18n import enum_label, t
+from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import cell, content, when
@@ -82,5 +82,5 @@ class RecordScreen(DataScreen):
         for d in r.decisions:
             votes = f"{d.yes}/{d.no}/{d.abstain}"
             de.add_row(cell(d.text), cell(votes),
-                       cell(t(d.reason_key, **d.reason_params), "green" if d.passed else "red"),
+                       cell(t_params(d.reason_key, d.reason_params), "green" if d.passed else "red"),
                        key=str(d.id))

@@ -1,0 +1,111 @@
+"""The command line: schema steps and their exit codes, reports in every format (Chinese
+columns aligned), refusal of unknown logins. Real SQLite files, real processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+from rich.cells import cell_len
+
+from branchtui.cli import main
+from branchtui.core.enums import AttendanceStatus, Obligation
+from branchtui.reports import render_report
+from branchtui.services import FixedClock, Services
+from branchtui.store.db import open_database, upgrade
+from tests.conftest import NOW
+from tests.factories import build_world, draft
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "branchtui.cli", *args], capture_output=True,
+                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin",
+                                                       "LANG": "C.UTF-8",
+                                                       "HOME": "/tmp"})
+
+
+def test_db_status_upgrade_and_refusal_of_an_old_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    # An existing but never migrated database: status says so with exit code 3 ...
+    status = run_cli("--db", url, "db", "status")
+    assert status.returncode == 3, status.stderr
+    assert "待执行 1 个" in status.stdout
+    # ... and reports refuse to run on it rather than migrating on their own.
+    refused = run_cli("--db", url, "report", "compliance")
+    assert refused.returncode == 3
+    assert "branchtui db upgrade" in refused.stderr
+    up = run_cli("--db", url, "db", "upgrade")
+    assert up.returncode == 0 and "0001_initial" in up.stdout
+    assert run_cli("--db", url, "db", "status").returncode == 0
+
+
+def test_unknown_login_is_refused_with_a_clear_message(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    build_world(Services.create(db, FixedClock(NOW)))
+    db.close()
+    out = run_cli("--db", url, "report", "member")
+    assert out.returncode == 4
+    assert "未绑定任何党员" in out.stderr
+    assert "Traceback" not in out.stderr
+    en = run_cli("--lang", "en", "--db", url, "report", "member")
+    assert "is not bound to any member" in en.stderr
+
+
+def test_bad_period_is_a_message_not_a_traceback(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    db.close()
+    code = main(["--db", url, "report", "compliance", "--period", "2026-13"])
+    err = capsys.readouterr().err
+    assert code != 0 and err.strip() and "Traceback" not in err
+
+
+@pytest.fixture
+def world(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    upgrade(db)
+    clock = FixedClock(datetime(2026, 10, 9, 14))
+    svc = Services.create(db, clock)
+    w = build_world(svc)
+    mtg = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 10, 9, 14),
+                                                   Obligation.THEME_DAY,
+                                                   Obligation.GENERAL_MEETING))
+    svc.meetings.open(w.recorder, mtg.id)
+    for mid in w.members:
+        svc.meetings.mark(w.recorder, mtg.id, mid, AttendanceStatus.PRESENT)
+    svc.meetings.close(w.recorder, mtg.id)
+    clock.current = NOW
+    yield w
+    db.close()
+
+
+def test_reports_in_every_format(world):
+    svc, w = world.svc, world
+    plain = render_report(svc, w.viewer, "compliance", period="2026-Q4")
+    lines = plain.splitlines()
+    assert "第一党支部" in plain and "第二党支部[/]" in plain
+    # tabulate with wcwidth: every line of the table has the same width in cells.
+    widths = {cell_len(line.rstrip()) for line in lines[:2]}
+    assert len(widths) == 1 or max(widths) - min(widths) <= 2, lines[:3]
+    gh = render_report(svc, w.viewer, "compliance", period="2026-Q4", fmt="github")
+    assert gh.splitlines()[1].startswith("|-")
+    rows = list(csv.reader(io.StringIO(render_report(svc, w.secretary, "attendance",
+                                                     period="2026", fmt="csv"))))
+    assert rows[0][0] == "姓名" and len(rows) == len(w.members) + 1
+    data = json.loads(render_report(svc, w.member, "member", fmt="json"))
+    assert data[0]["会议"].startswith("主题党日") and data[0]["出席情况"] == "出席"
+
+
+def test_csv_neutralises_formulas(world):
+    from branchtui.reports import render
+
+    out = render(["a"], [["=cmd|' /C calc'!A0"], ["正常"]], "csv")
+    assert "'=cmd" in out
