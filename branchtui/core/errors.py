@@ -16,6 +16,10 @@ class BranchError(Exception):
         self.params = params
         super().__init__(self.key, params)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable across processes (the default would call __init__(key, params)).
+        return (_rebuild, (type(self), self.key, self.params))
+
     def message(self) -> str:
         """The message in the current language (imported lazily: core stays free of UI)."""
         from branchtui.i18n import t
@@ -29,6 +33,10 @@ class BranchError(Exception):
 
     def __str__(self) -> str:
         return self.message()
+
+
+def _rebuild(cls: type[BranchError], key: str, params: dict[str, Any]) -> BranchError:
+    return cls(key, **params)
 
 
 class ValidationError(BranchError):

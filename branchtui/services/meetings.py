@@ -182,6 +182,7 @@ class MeetingService(Service):
         self, actor: Actor, d: MeetingDraft, series_id: int | None = None,
         series_date: date | None = None,
     ) -> m.Meeting:
+        self.lock_branch(d.branch_id)
         now = self.now()
         previous_org_life = None
         if Obligation.ORG_LIFE in d.obligations:
@@ -409,6 +410,7 @@ class MeetingService(Service):
 
     def _materialise(self, actor: Actor, series: m.Series, d: MeetingDraft,
                      until: date | None = None) -> list[m.Meeting]:
+        self.lock_branch(series.branch_id)
         horizon = self.now() + timedelta(days=SERIES_HORIZON_DAYS)
         if until is not None:
             horizon = min(horizon, datetime.combine(until, datetime.max.time()))

@@ -363,6 +363,8 @@ class MinutesService(Service):
         with self.write():
             g = Grants.load(actor, self.ctx.today())
             g.require(g.leads(branch_id), "perm.grade")
+            # Read-then-insert on a unique (branch, year, member): serialise per branch.
+            self.lock_branch(branch_id)
             if not (1921 <= year <= 2100):
                 raise ValidationError("appraisal.bad_year", year=year)
             if meeting_id is not None:

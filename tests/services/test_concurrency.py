@@ -77,19 +77,17 @@ def _writer(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) ->
         out.put(result)
         return
 
-    marks: Counter[tuple[int, int]] = Counter()
     try:
-        _write_loop(idx, svc, actors, plan, marks, result)
+        _write_loop(idx, svc, actors, plan, result)
     except Exception:
         result["errors"].append(f"child {idx} crashed: {traceback.format_exc()}")
     finally:
-        result["marks"] = [(mt, mb, n) for (mt, mb), n in marks.items()]
         db.close()
         out.put(result)
 
 
 def _write_loop(idx: int, svc: Services, actors: list[Any], plan: dict[str, Any],
-                marks: Counter[tuple[int, int]], result: dict[str, Any]) -> None:
+                result: dict[str, Any]) -> None:
     rng = random.Random(plan["seed"] * 1000 + idx)
     members: list[int] = plan["member_ids"]
     result["first"] = time.time()
@@ -115,7 +113,8 @@ def _write_loop(idx: int, svc: Services, actors: list[Any], plan: dict[str, Any]
                         f"child {idx} write {i}: mark meeting {meeting_id} member {member_id}"
                         f" -> {type(exc).__name__}: {exc}")
                     break
-                marks[(meeting_id, member_id)] += 1
+                # Accepted on top of ``version``: the row is now version + 1.
+                result["marks"].append((meeting_id, member_id, version))
                 break
             else:
                 result["errors"].append(
@@ -202,9 +201,11 @@ def test_twenty_processes_write_one_open_meeting(db_url, db, svc, clock):
         "the first finished")
 
     marked: Counter[tuple[int, int]] = Counter()
+    bases: dict[tuple[int, int], list[int]] = {}
     for r in results:
-        for meeting_id, member_id, n in r["marks"]:
-            marked[(meeting_id, member_id)] += n
+        for meeting_id, member_id, version in r["marks"]:
+            marked[(meeting_id, member_id)] += 1
+            bases.setdefault((meeting_id, member_id), []).append(version)
     written = [(mid, text) for r in results for mid, text in r["speeches"]]
     conflicts = sum(r["conflicts"] for r in results)
     total_marks = sum(marked.values())
@@ -232,6 +233,16 @@ def test_twenty_processes_write_one_open_meeting(db_url, db, svc, clock):
         assert not wrong, (
             f"meeting {mid}: attendance versions do not match the successful marks "
             f"(member, version, expected): {wrong}")
+        # ...and no two writers were accepted on top of the same version (a lost update):
+        # the versions the successful marks started from are exactly 1, 2, ..., final - 1.
+        stale = [
+            (a.member_id, sorted(bases.get((mid, a.member_id), [])))
+            for a in rec.attendance
+            if sorted(bases.get((mid, a.member_id), [])) != list(range(1, a.version))
+        ]
+        assert not stale, (
+            f"meeting {mid}: marks accepted on a stale version (member, base versions): "
+            f"{stale}")
 
         # The row holds what the chain says was written last.
         with svc.meetings.read():
@@ -260,3 +271,31 @@ def test_twenty_processes_write_one_open_meeting(db_url, db, svc, clock):
 
     print(f"\n{db_url.split(':', 1)[0]}: {PROCS} procs x {WRITES} writes, {total_marks} marks, "
           f"{len(written)} speeches, {conflicts} conflicts retried, {elapsed:.1f} s")
+
+
+def test_concurrent_schedules_get_distinct_numbers(db_url, db, svc):
+    """第X次 is counted from the sittings that exist: concurrent schedulers in one branch
+    must not both see the same count (on PostgreSQL the branch row is locked)."""
+    w = build_world(svc)
+    n = 8
+    barrier = threading.Barrier(n)
+    numbers: list[int] = []
+    errors: list[str] = []
+
+    def schedule(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            got = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 12, 1 + i, 10)))
+            numbers.append(got.number)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            db.close()  # this thread's connection
+
+    threads = [threading.Thread(target=schedule, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(numbers) == list(range(1, n + 1)), f"duplicate 第X次 numbers: {sorted(numbers)}"
