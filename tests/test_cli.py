@@ -109,3 +109,23 @@ def test_csv_neutralises_formulas(world):
 
     out = render(["a"], [["=cmd|' /C calc'!A0"], ["正常"]], "csv")
     assert "'=cmd" in out
+
+
+def test_first_run_walks_through_setup_then_acts_as_the_os_user(tmp_path):
+    import getpass
+
+    url = f"sqlite:///{tmp_path / 'first.sqlite3'}"
+    answers = "\n".join(["某某街道党工委[/]", "", "", "王书记", getpass.getuser(),
+                         "2001-13-01", "2001-07-01"]) + "\n"
+    out = subprocess.run([sys.executable, "-m", "branchtui.cli", "--db", url, "init"],
+                         input=answers, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "日期格式不对" in out.stdout  # the bad date was asked again, not accepted
+    assert "初始化完成" in out.stdout
+    again = subprocess.run([sys.executable, "-m", "branchtui.cli", "--db", url, "init"],
+                           input="", capture_output=True, text=True, timeout=120)
+    assert again.returncode == 4 and "无需初始化" in again.stderr
+    # The OS user is now the secretary: reports run as them.
+    report = run_cli("--db", url, "report", "compliance")
+    assert report.returncode == 0, report.stderr
+    assert "第一党支部" in report.stdout
