@@ -6,6 +6,6 @@
 
 from __future__ import annotations
 
-from branchtui.demo.generate import PROFILES, DemoSummary, Profile, build
+from branchtui.demo.generate import PERSONAS, PROFILES, DemoSummary, Profile, build, is_demo
 
-__all__ = ["PROFILES", "DemoSummary", "Profile", "build"]
+__all__ = ["PERSONAS", "PROFILES", "DemoSummary", "Profile", "build", "is_demo"]

@@ -52,7 +52,8 @@ class RecordScreen(DataScreen):
         self.query_one("#head", Static).update(content(t(
             "ui.record_head", title=m.title, number=m.number or "-", kinds=kinds,
             start=when(m.planned_start), place=m.place, status=enum_label(m.status),
-            chain=t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"),
+            chain=(t("ui.chain_imported") if r.chain_entries == 0 else
+                   t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad")),
             entries=r.chain_entries)))
         c = r.counts
         live = f"{r.written_live_share:.0%}" if r.written_live_share is not None else "-"
