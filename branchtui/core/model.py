@@ -191,6 +191,9 @@ class LeaveRequest:
     decided_at: datetime | None = None
     decision_note: str = ""
     version: int = 1
+    member_name: str = ""
+    meeting_title: str = ""
+    meeting_start: datetime | None = None
 
 
 @dataclass(frozen=True)

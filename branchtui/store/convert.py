@@ -143,6 +143,10 @@ def guest(row: m.Guest) -> c.Guest:
 
 
 def leave(row: m.LeaveRequest) -> c.LeaveRequest:
+    """With the member's name and the meeting's title, for lists of requests."""
+    name = m.Member.select(m.Member.name).where(m.Member.id == row.member_id).scalar()
+    title, start = (m.Meeting.select(m.Meeting.title, m.Meeting.planned_start)
+                    .where(m.Meeting.id == row.meeting_id).tuples().first() or ("", None))
     return c.LeaveRequest(
         id=row.id,
         meeting_id=row.meeting_id,
@@ -155,6 +159,9 @@ def leave(row: m.LeaveRequest) -> c.LeaveRequest:
         decided_at=row.decided_at,
         decision_note=row.decision_note,
         version=row.version,
+        member_name=name or "",
+        meeting_title=title,
+        meeting_start=start,
     )
 
 

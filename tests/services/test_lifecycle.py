@@ -154,6 +154,7 @@ def test_leave_request_and_decision(world, clock):
     meeting = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 12, 4, 10)))
     req = svc.meetings.request_leave(w.member, meeting.id, LeaveKind.OFFICIAL, "外出培训")
     assert req.status is LeaveStatus.PENDING
+    assert (req.member_name, req.meeting_title) == ("孙党员（老）", meeting.title)
     assert [r.id for r in svc.meetings.pending_leave(w.secretary)] == [req.id]
     assert [r.id for r in svc.meetings.pending_leave(w.leader)] == [req.id]
     assert svc.meetings.pending_leave(w.recorder) == []

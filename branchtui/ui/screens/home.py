@@ -148,7 +148,7 @@ class HomeScreen(DataScreen):
         self._reset(table, t("ui.col_member"), t("ui.col_meeting"), t("ui.col_kind"),
                     t("report.reason"))
         for r in d.pending_leave:
-            table.add_row(cell(f"#{r.member_id}"), cell(f"#{r.meeting_id}"),
+            table.add_row(cell(r.member_name), cell(f"{when(r.meeting_start)} {r.meeting_title}"),
                           cell(enum_label(r.kind)), cell(r.reason), key=str(r.id))
         if not d.pending_leave:
             table.add_row(cell(t("ui.none")), cell(""), cell(""), cell(""))

@@ -13,12 +13,12 @@ from branchtui.i18n import t
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import content
 
-ORDER = ("shuji", "jilu", "dangyuan", "yubei", "shangji", "xiaozhibu", "admin")
+ORDER = ("shuji", "jilu", "dangyuan", "yubei", "shangji", "jiedao", "xiaozhibu", "admin")
 
 
 class PersonaScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", t("ui.key_back"), id="persona.back"),
+        Binding("escape", "back", t("ui.key_back"), id="persona.back"),
     ]
 
     def __init__(self, personas: dict[str, str]) -> None:
@@ -35,6 +35,11 @@ class PersonaScreen(DataScreen):
             id="persona-list",
         )
         yield Footer()
+
+    def action_back(self) -> None:
+        # The picker is the first screen in demo mode: there is nothing to go back to.
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         login = self.personas[str(event.option.id)]
