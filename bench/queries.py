@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from peewee import SQL, fn  # noqa: E402
+
 from branchtui.core.enums import OrgKind, PeriodKind  # noqa: E402
 from branchtui.core.periods import period_containing  # noqa: E402
 from branchtui.demo.generate import build  # noqa: E402
@@ -99,14 +101,14 @@ def naive_rollup_sql(db, start: date, end: date) -> tuple[str, tuple]:
 
 def measure(ops: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
     """Round-robin: every round runs every op once, so noise hits all of them alike."""
-    for fn in ops.values():  # warm caches and connections
+    for op in ops.values():  # warm caches and connections
         for _ in range(3):
-            fn()
+            op()
     times: dict[str, list[float]] = {k: [] for k in ops}
     for _ in range(repeat):
-        for name, fn in ops.items():
+        for name, op in ops.items():
             t0 = time.perf_counter()
-            fn()
+            op()
             times[name].append((time.perf_counter() - t0) * 1000)
     return times
 
@@ -119,13 +121,13 @@ def run(profile: str, backend: str, pg_url: str, repeat: int, rebuild: bool) -> 
         top = (m.Org.select(m.Org.id).where(m.Org.kind == OrgKind.WORK_COMMITTEE.value)
                .order_by(m.Org.id).scalar())
         member_id, n_rows = (m.Attendance.select(m.Attendance.member,
-                                                 m.fn.COUNT(m.Attendance.id).alias("n"))
-                             .group_by(m.Attendance.member).order_by(m.SQL("n DESC"))
+                                                 fn.COUNT(m.Attendance.id).alias("n"))
+                             .group_by(m.Attendance.member).order_by(SQL("n DESC"))
                              .limit(1).tuples().first())
         branch_id = (m.Attendance.select(m.Attendance.branch)
                      .where(m.Attendance.meeting_day >= date(2025, 1, 1))
                      .group_by(m.Attendance.branch)
-                     .order_by(m.fn.COUNT(m.Attendance.id).desc()).limit(1).scalar())
+                     .order_by(fn.COUNT(m.Attendance.id).desc()).limit(1).scalar())
         branches = m.Org.select().where(m.Org.kind == OrgKind.BRANCH.value).count()
         attendance = m.Attendance.select().count()
     quarter = period_containing(PeriodKind.QUARTER, date(2026, 7, 1))

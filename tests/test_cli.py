@@ -30,17 +30,22 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_db_status_upgrade_and_refusal_of_an_old_schema(tmp_path):
+    from branchtui.store.db import runner
+
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    # An existing but never migrated database: status says so with exit code 3 ...
+    # A database left at the first migration, as an older release would have left it.
+    db = open_database(url)
+    runner(db).up(target="0001_initial")
+    db.close()
     status = run_cli("--db", url, "db", "status")
     assert status.returncode == 3, status.stderr
-    assert "待执行 1 个" in status.stdout
-    # ... and reports refuse to run on it rather than migrating on their own.
+    assert "已执行 1 个迁移" in status.stdout and "[ ] 0002_" in status.stdout
+    # The app refuses to run on it rather than migrating on its own.
     refused = run_cli("--db", url, "report", "compliance")
     assert refused.returncode == 3
-    assert "branchtui db upgrade" in refused.stderr
+    assert "branchtui db upgrade" in refused.stderr and "0001_initial" in refused.stderr
     up = run_cli("--db", url, "db", "upgrade")
-    assert up.returncode == 0 and "0001_initial" in up.stdout
+    assert up.returncode == 0 and "0002_" in up.stdout and "0001_initial" not in up.stdout
     assert run_cli("--db", url, "db", "status").returncode == 0
 
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -31,7 +32,7 @@ from branchtui.core.periods import (
     MAX_YEAR,
     MIN_YEAR,
     PeriodSpan,
-    period_containing,
+    period_start,
     periods_overlapping,
 )
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
@@ -123,9 +124,12 @@ def report_year_of(day: date, rules: RuleSet = DEFAULT_RULES) -> int:
 def report_year_due(year: int, rules: RuleSet = DEFAULT_RULES) -> date:
     """The last day on which the round for report ``year`` may be held: the end of the
     grace window (2027-03-31 for report year 2026 with three grace months)."""
-    return (
-        date(year + 1, 1, 1) + relativedelta(months=rules.org_life_grace_months) - timedelta(days=1)
-    )
+    return _grace_end(year, rules.org_life_grace_months)
+
+
+@lru_cache(maxsize=512)
+def _grace_end(year: int, grace_months: int) -> date:
+    return date(year + 1, 1, 1) + relativedelta(months=grace_months) - timedelta(days=1)
 
 
 def _uses_report_year(obligation: Obligation, kind: PeriodKind) -> bool:
@@ -137,6 +141,12 @@ def _group_key(obligation: Obligation, sitting: Sitting) -> int | None:
     if obligation is Obligation.GROUP_MEETING:
         return sitting.group_id if sitting.group_id is not None else -1
     return None if sitting.group_id is None else -1
+
+
+@lru_cache(maxsize=256)
+def _periods(kind: PeriodKind, window: PeriodSpan) -> tuple[PeriodSpan, ...]:
+    # The same few spans for every branch of a roll-up: compute them once.
+    return tuple(periods_overlapping(kind, window))
 
 
 def compliance(
@@ -168,7 +178,7 @@ def compliance(
         if not MIN_YEAR <= sitting.day.year <= MAX_YEAR:
             continue  # outside every representable window
         for raw in sitting.obligations:
-            obligation = Obligation(raw)
+            obligation = raw if isinstance(raw, Obligation) else Obligation(raw)
             kind_or_none = freqs.get(obligation)
             if kind_or_none is None:
                 continue
@@ -183,7 +193,7 @@ def compliance(
                     continue
                 starts = date(year, 1, 1)
             else:
-                starts = period_containing(kind_or_none, sitting.day).starts
+                starts = period_start(kind_or_none, sitting.day)
             buckets[(obligation, group, starts)].append(sitting)
 
     rows: list[ObligationStatus] = []
@@ -193,7 +203,7 @@ def compliance(
             groups = tuple(sorted(set(branch.group_ids)))
         else:
             groups = (None,)
-        for period in periods_overlapping(kind, window):
+        for period in _periods(kind, window):
             due = (
                 report_year_due(period.starts.year, rules)
                 if _uses_report_year(obligation, kind)

@@ -13,8 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from branchtui.core.enums import PeriodKind
 from branchtui.core.errors import ValidationError
 
@@ -23,10 +21,10 @@ from branchtui.core.errors import ValidationError
 MIN_YEAR = 1
 MAX_YEAR = 9998
 
-_STEP: dict[PeriodKind, relativedelta] = {
-    PeriodKind.MONTH: relativedelta(months=1),
-    PeriodKind.QUARTER: relativedelta(months=3),
-    PeriodKind.YEAR: relativedelta(years=1),
+_MONTHS: dict[PeriodKind, int] = {
+    PeriodKind.MONTH: 1,
+    PeriodKind.QUARTER: 3,
+    PeriodKind.YEAR: 12,
 }
 
 # ASCII digits only ([0-9], not \d, which also matches other scripts' digits).
@@ -102,17 +100,28 @@ def _check_year(year: int, day: date | None = None) -> None:
         raise ValidationError("period.out_of_range", day=str(day) if day else str(year))
 
 
+def _after(kind: PeriodKind, starts: date) -> date:
+    """The first day after the period of ``kind`` starting on ``starts`` (a 1st of month).
+    Plain arithmetic: this runs once per sitting in the compliance roll-up."""
+    month0 = starts.month - 1 + _MONTHS[kind]
+    return date(starts.year + month0 // 12, month0 % 12 + 1, 1)
+
+
+def period_start(kind: PeriodKind, day: date) -> date:
+    """The first day of the period of ``kind`` that contains ``day``."""
+    if kind is PeriodKind.MONTH:
+        return date(day.year, day.month, 1)
+    if kind is PeriodKind.QUARTER:
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
 def period_containing(kind: PeriodKind, day: date) -> PeriodSpan:
     """The period of ``kind`` that contains ``day``."""
     kind = PeriodKind(kind)
     _check_year(day.year, day)
-    if kind is PeriodKind.MONTH:
-        starts = date(day.year, day.month, 1)
-    elif kind is PeriodKind.QUARTER:
-        starts = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    else:
-        starts = date(day.year, 1, 1)
-    return PeriodSpan(kind, starts, starts + _STEP[kind])
+    starts = period_start(kind, day)
+    return PeriodSpan(kind, starts, _after(kind, starts))
 
 
 def periods_overlapping(kind: PeriodKind, window: PeriodSpan) -> list[PeriodSpan]:
@@ -127,7 +136,7 @@ def periods_overlapping(kind: PeriodKind, window: PeriodSpan) -> list[PeriodSpan
         out.append(current)
         if current.ends.year > MAX_YEAR:
             break
-        current = PeriodSpan(kind, current.ends, current.ends + _STEP[kind])
+        current = PeriodSpan(kind, current.ends, _after(kind, current.ends))
     return out
 
 

@@ -256,27 +256,9 @@ class RosterService(Service):
             g = self._g(actor)
             g.require(g.admin or org_id in g.upper or bool(g.upper & set(ancestors(org_id))),
                       "perm.read")
-            return [convert.org(r) for r in self._branches_under(org_id)]
-
-    @staticmethod
-    def _branches_under(org_id: int) -> list[m.Org]:
-        rows = list(m.Org.select(m.Org.id, m.Org.parent, m.Org.kind, m.Org.name,
-                                 m.Org.has_committee, m.Org.rules_json, m.Org.version))
-        children: dict[int | None, list[m.Org]] = {}
-        for r in rows:
-            children.setdefault(r.parent_id, []).append(r)
-        out, stack = [], [org_id]
-        while stack:
-            oid = stack.pop()
-            for r in children.get(oid, []):
-                if r.kind == OrgKind.BRANCH.value:
-                    out.append(r)
-                elif r.kind != OrgKind.GROUP.value:
-                    stack.append(r.id)
-        me = next((r for r in rows if r.id == org_id), None)
-        if me is not None and me.kind == OrgKind.BRANCH.value:
-            out.append(me)
-        return sorted(out, key=lambda r: r.id)
+            ids = [bid for bid, _name, _hc in convert.branches_under(org_id)[0]]
+            return [convert.org(r) for r in
+                    m.Org.select().where(m.Org.id.in_(ids or [0])).order_by(m.Org.id)]
 
     def groups(self, actor: Actor, branch_id: int) -> list[c.Org]:
         with self.read():

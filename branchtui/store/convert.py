@@ -308,3 +308,27 @@ def current_membership(member_id: int, day: date) -> tuple[int | None, int | Non
         .first()
     )
     return (row[0], row[1]) if row else (None, None)
+
+
+def branches_under(org_id: int) -> tuple[list[tuple[int, str, bool | None]], dict[int, list[int]]]:
+    """The branches in ``org_id``'s subtree (or the branch itself) as (id, name,
+    has_committee), sorted by id, and each branch's group ids. One query over the org table:
+    the tree is a few hundred rows even for a district."""
+    rows = list(m.Org.select(m.Org.id, m.Org.parent, m.Org.kind, m.Org.name,
+                             m.Org.has_committee).tuples())
+    children: dict[int | None, list[tuple]] = defaultdict(list)
+    for r in rows:
+        children[r[1]].append(r)
+    out = [(r[0], r[3], r[4]) for r in rows if r[0] == org_id and r[2] == OrgKind.BRANCH]
+    stack = [org_id]
+    while stack:
+        for oid, _parent, kind, name, has_committee in children.get(stack.pop(), []):
+            if kind == OrgKind.BRANCH:
+                out.append((oid, name, has_committee))
+            elif kind != OrgKind.GROUP:
+                stack.append(oid)
+    groups = {
+        bid: sorted(r[0] for r in children.get(bid, []) if r[2] == OrgKind.GROUP)
+        for bid, _name, _hc in out
+    }
+    return sorted(out), groups

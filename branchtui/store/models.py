@@ -187,6 +187,7 @@ class Meeting(BaseModel):
         indexes = (
             (("branch", "planned_start"), False),
             (("series", "series_date"), False),
+            (("planned_start",), False),  # migration 0002
         )
 
 
@@ -204,6 +205,7 @@ class MeetingObligation(BaseModel):
             (("meeting", "obligation"), True),
             (("branch", "day"), False),
             (("day",), False),
+            (("obligation", "day"), False),  # migration 0002
         )
 
 
