@@ -143,6 +143,10 @@ def _group_key(obligation: Obligation, sitting: Sitting) -> int | None:
     return None if sitting.group_id is None else -1
 
 
+def _by_day(s: Sitting) -> tuple[date, int]:
+    return (s.day, s.meeting_id)
+
+
 @lru_cache(maxsize=256)
 def _periods(kind: PeriodKind, window: PeriodSpan) -> tuple[PeriodSpan, ...]:
     # The same few spans for every branch of a roll-up: compute them once.
@@ -215,13 +219,16 @@ def compliance(
             elif branch.active_from is not None and period.ends <= branch.active_from:
                 reason = REASON_BEFORE_ACTIVE
             for group in groups:
-                found = sorted(
-                    buckets.get((obligation, group, period.starts), ()),
-                    key=lambda s: (s.day, s.meeting_id),
-                )
-                met = tuple(s.meeting_id for s in found if s.status in _MET_STATUSES)
-                pending = tuple(s.meeting_id for s in found if s.status in _PENDING_STATUSES)
-                under_way = any(s.status == MeetingStatus.OPEN for s in found)
+                bucket = buckets.get((obligation, group, period.starts))
+                if bucket:
+                    found = sorted(bucket, key=_by_day)
+                    met = tuple(s.meeting_id for s in found if s.status in _MET_STATUSES)
+                    pending = tuple(s.meeting_id for s in found
+                                    if s.status in _PENDING_STATUSES)
+                    under_way = any(s.status == MeetingStatus.OPEN for s in found)
+                else:  # the common case in a roll-up: nothing held or planned
+                    met = pending = ()
+                    under_way = False
                 if reason is not None:
                     state = ComplianceState.NOT_APPLICABLE
                 elif met:
