@@ -22,6 +22,7 @@ from branchtui.core.enums import (
     MeetingStatus,
     Obligation,
     OrgKind,
+    PositionRole,
 )
 from branchtui.core.errors import NotFound, ValidationError
 from branchtui.core.roll import AttendanceCounts, ExpectedRoll, count_attendance, expected_roll
@@ -390,23 +391,52 @@ class MeetingService(Service):
         with self.write():
             g = self._grants(actor)
             g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
-            d = self._validate_draft(draft)
-            rule = recurrence.validate(rrule, d.planned_start)
-            duration = int(
-                ((d.planned_end - d.planned_start).total_seconds() // 60)
-                if d.planned_end else 90
-            )
-            series = m.Series.create(
-                branch=d.branch_id, group=d.group_id, rrule=rule, dtstart=d.planned_start,
-                duration_minutes=duration, title=d.title,
-                obligations=",".join(o.value for o in d.obligations), place=d.place,
-                convener=d.convener_id, moderator=d.moderator_id, recorder=d.recorder_id,
-                created_at=self.now(),
-            )
-            record_change(self.ctx, actor, "series.create", "series", series.id,
-                          {"rrule": rule, "dtstart": d.planned_start, "title": d.title})
-            made = self._materialise(actor, series, d, until)
-            return series.id, [convert.meeting(r) for r in made]
+            return self._create_series(actor, draft, rrule, until)
+
+    def _create_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
+                       until: date | None) -> tuple[int, list[c.Meeting]]:
+        d = self._validate_draft(draft)
+        rule = recurrence.validate(rrule, d.planned_start)
+        duration = int(
+            ((d.planned_end - d.planned_start).total_seconds() // 60)
+            if d.planned_end else 90
+        )
+        series = m.Series.create(
+            branch=d.branch_id, group=d.group_id, rrule=rule, dtstart=d.planned_start,
+            duration_minutes=duration, title=d.title,
+            obligations=",".join(o.value for o in d.obligations), place=d.place,
+            convener=d.convener_id, moderator=d.moderator_id, recorder=d.recorder_id,
+            created_at=self.now(),
+        )
+        record_change(self.ctx, actor, "series.create", "series", series.id,
+                      {"rrule": rule, "dtstart": d.planned_start, "title": d.title,
+                       "group": d.group_id})
+        made = self._materialise(actor, series, d, until)
+        return series.id, [convert.meeting(r) for r in made]
+
+    def create_group_series(self, actor: Actor, draft: MeetingDraft,
+                            rrule: str) -> list[tuple[int, list[c.Meeting]]]:
+        """党小组会 every month per group: one series for each group of the branch, with
+        the group leader (when there is one) as convener. One transaction for all."""
+        with self.write():
+            g = self._grants(actor)
+            g.require(g.leads(draft.branch_id), "perm.schedule")
+            out = []
+            groups = m.Org.select().where((m.Org.parent == draft.branch_id)
+                                          & (m.Org.kind == OrgKind.GROUP.value)).order_by(m.Org.id)
+            for group in groups:
+                leader = m.Position.select(m.Position.member).where(
+                    (m.Position.org == group.id)
+                    & (m.Position.role == PositionRole.GROUP_LEADER.value)
+                    & m.Position.ends.is_null()).scalar()
+                per_group = MeetingDraft(**{
+                    **draft.__dict__, "group_id": group.id,
+                    "obligations": (Obligation.GROUP_MEETING,),
+                    "title": f"{group.name}{draft.title}",
+                    "convener_id": leader or draft.convener_id,
+                    "moderator_id": leader or draft.moderator_id})
+                out.append(self._create_series(actor, per_group, rrule, None))
+            return out
 
     def _materialise(self, actor: Actor, series: m.Series, d: MeetingDraft,
                      until: date | None = None) -> list[m.Meeting]:

@@ -51,6 +51,9 @@ class VoteDraft:
     follow_up_owner_id: int | None = None
     follow_up_due: date | None = None
     approval_ref: str = ""
+    # Election only: members excluded from 应到 with upper-level approval (DOMAIN §4 allows
+    # five categories); needs ``approval_ref``.
+    excluded_ids: tuple[int, ...] = ()
 
 
 class MinutesService(Service):
@@ -119,9 +122,11 @@ class MinutesService(Service):
 
     # -- decisions --------------------------------------------------------------------------
 
-    def vote_base(self, meeting: m.Meeting, act: Act) -> tuple[VoteBase, list[int]]:
+    def vote_base(self, meeting: m.Meeting, act: Act,
+                  excluded: tuple[int, ...] = ()) -> tuple[VoteBase, list[int]]:
         """Who may vote, frozen from the attendance rows (预备 and 留党察看 have no vote),
-        or the committee for a 支委会 decision."""
+        or the committee for a 支委会 decision. ``excluded`` (elections, approved by the
+        upper level) leave the base."""
         if act is Act.COMMITTEE_DECISION:
             day = meeting.planned_start.date()
             committee = [
@@ -140,14 +145,13 @@ class MinutesService(Service):
                 ).tuples()
             ]
             return VoteBase(len(committee), len(present)), sorted(committee)
-        voters = list(
-            m.Attendance.select(m.Attendance.member, m.Attendance.status).where(
-                (m.Attendance.meeting == meeting.id)
-                & (m.Attendance.can_vote == True)  # noqa: E712
-                & ((m.Attendance.status.is_null())
-                   | (m.Attendance.status != AttendanceStatus.EXEMPT.value))
-            ).tuples()
-        )
+        rows = m.Attendance.select(m.Attendance.member, m.Attendance.status).where(
+            (m.Attendance.meeting == meeting.id)
+            & (m.Attendance.can_vote == True)  # noqa: E712
+            & ((m.Attendance.status.is_null())
+               | (m.Attendance.status != AttendanceStatus.EXEMPT.value))
+        ).tuples()
+        voters = [(mid, st) for mid, st in rows if mid not in excluded]
         present = sum(1 for _mid, st in voters if st in PRESENT)
         return VoteBase(len(voters), present), sorted(mid for mid, _ in voters)
 
@@ -159,7 +163,11 @@ class MinutesService(Service):
             self._check_item(row.id, v.agenda_item_id)
             text = clean(v.text, field="field.decision", max_len=TEXT_MAX, multiline=True,
                          required=True)
-            base, snapshot = self.vote_base(row, v.act)
+            if v.excluded_ids and v.act is not Act.ELECTION:
+                raise ValidationError("decision.exclusion_election_only")
+            if v.excluded_ids and not v.approval_ref.strip():
+                raise ValidationError("text.required", field="field.approval_ref")
+            base, snapshot = self.vote_base(row, v.act, tuple(v.excluded_ids))
             tally = Tally(v.yes, v.no, v.abstain, v.written_yes, v.written_no,
                           v.written_abstain)
             outcome = evaluate(v.act, base, tally, self.ctx.rules)
@@ -186,7 +194,8 @@ class MinutesService(Service):
             record_change(self.ctx, actor, "decision.record", "decision", d.id,
                           {"act": v.act, "text": text, "candidate": cand_name,
                            "tally": tally.__dict__, "base": base.__dict__,
-                           "voters": snapshot, "passed": outcome.passed,
+                           "voters": snapshot, "excluded": v.excluded_ids,
+                           "approval_ref": v.approval_ref, "passed": outcome.passed,
                            "reason": outcome.reason_key, "rules": self.ctx.rules.version,
                            "follow_up": [v.follow_up_owner_id, v.follow_up_due]},
                           meeting_id=row.id)

@@ -218,3 +218,45 @@ def test_period_window_includes_last_report_year_in_grace(world, clock):
     rows = svc.queries.compliance(w.secretary, w.branch_id, q1)[0].rows
     years = {r.period.starts.year for r in rows if r.obligation is Obligation.ORG_LIFE}
     assert 2026 in years, "the 2026 组织生活会 is still due in Q1 2027"
+
+
+def test_group_meetings_every_month_per_group(world, clock):
+    svc, w = world.svc, world
+    made = svc.meetings.create_group_series(
+        w.secretary, draft(w, datetime(2026, 12, 10, 19), Obligation.GROUP_MEETING,
+                           title="党小组会", group=w.group_ids[0]),
+        recurrence.monthly_on_day(10))
+    assert len(made) == 2
+    by_group = {mtgs[0].group_id: mtgs for _sid, mtgs in made}
+    assert set(by_group) == set(w.group_ids)
+    first = by_group[w.group_ids[0]][0]
+    assert first.title == "第1党小组党小组会" and first.convener_id == w.leader.member_id
+    assert all(m.obligations == (Obligation.GROUP_MEETING,) for m in by_group[w.group_ids[1]])
+    with pytest.raises(PermissionDenied):
+        svc.meetings.create_group_series(w.leader, draft(w, datetime(2026, 12, 10, 19)),
+                                         recurrence.monthly_on_day(10))
+
+
+def test_election_exclusions_need_approval_and_change_the_base(world, clock):
+    """Election quorum is more than 4/5 of 应到: 7 of 12 voters present is not enough;
+    with 4 absent members excluded by upper-level approval, 7 of 8 is."""
+    svc, w = world.svc, world
+    mtg = held(svc, w, clock, datetime(2026, 11, 27, 14), Obligation.GENERAL_MEETING,
+               present=False)
+    voters = [a.member_id for a in svc.meetings.record(w.secretary, mtg.id).attendance
+              if a.can_vote]
+    assert len(voters) == 12
+    for i, mid in enumerate(voters):
+        svc.meetings.mark(w.recorder, mtg.id, mid, AttendanceStatus.PRESENT if i < 7
+                          else AttendanceStatus.ABSENT)
+    plain = VoteDraft(act=Act.ELECTION, text="选举支部委员", yes=7, no=0, abstain=0,
+                      candidate_name="李组织")
+    d = svc.minutes.record_decision(w.recorder, mtg.id, plain)
+    assert not d.quorum_met and not d.passed
+    excluded = tuple(voters[7:11])
+    with pytest.raises(ValidationError):
+        svc.minutes.record_decision(w.recorder, mtg.id, VoteDraft(
+            **{**plain.__dict__, "excluded_ids": excluded}))
+    d = svc.minutes.record_decision(w.recorder, mtg.id, VoteDraft(
+        **{**plain.__dict__, "excluded_ids": excluded, "approval_ref": "街道党工委〔2026〕12号"}))
+    assert (d.voters_expected, d.voters_present) == (8, 7) and d.quorum_met and d.passed
