@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from peewee import Database, Model
 
@@ -19,6 +19,9 @@ from branchtui.core.errors import Conflict, NotFound
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, write_transaction
+
+if TYPE_CHECKING:
+    from branchtui.services.permissions import Grants
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,12 @@ class Service:
 
     def now(self) -> datetime:
         return self.ctx.clock.now()
+
+    def grants(self, actor: Actor) -> Grants:
+        """The actor's roles today; call inside the transaction."""
+        from branchtui.services.permissions import Grants
+
+        return Grants.load(actor, self.ctx.today())
 
     def _connect(self) -> None:
         # One connection per thread, kept open: connecting per call costs a TCP round trip

@@ -13,7 +13,6 @@ from branchtui.core.periods import PeriodSpan
 from branchtui.services.base import Actor
 from branchtui.services.meetings import MeetingService
 from branchtui.services.minutes import MinutesService
-from branchtui.services.permissions import Grants
 from branchtui.services.queries import BranchCompliance, QueryService
 from branchtui.services.roster import RosterService
 
@@ -54,7 +53,7 @@ class HomeService:
         quarter = self.queries.current_quarter()
         branches = self.roster.my_branches(actor)
         with self.queries.read():
-            g = Grants.load(actor, today)
+            g = self.queries.grants(actor)
         watched = [o for o in self.roster.orgs(actor)
                    if o.id in g.upper and o.kind != OrgKind.BRANCH]
         compliance: list[BranchCompliance] = []

@@ -36,7 +36,6 @@ from branchtui.services.base import (
     record_change,
     verify_chain,
 )
-from branchtui.services.permissions import Grants
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -94,8 +93,6 @@ def _check_when(start: datetime, end: datetime | None) -> None:
 class MeetingService(Service):
     # -- helpers ------------------------------------------------------------------------
 
-    def _grants(self, actor: Actor) -> Grants:
-        return Grants.load(actor, self.ctx.today())
 
     def _branch(self, branch_id: int) -> m.Org:
         org = m.Org.get_or_none(m.Org.id == branch_id)
@@ -289,7 +286,7 @@ class MeetingService(Service):
     def schedule(self, actor: Actor, draft: MeetingDraft) -> c.Meeting:
         """Schedule one sitting; its expected roll is computed for its date."""
         with self.write():
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
             d = self._validate_draft(draft)
             row = self._insert_meeting(actor, d)
@@ -300,7 +297,7 @@ class MeetingService(Service):
         """Other sittings of the branch that overlap [start, end): the UI warns."""
         end = end or start + timedelta(hours=2)
         with self.read():
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id) or g.can_schedule(branch_id, None), "perm.read")
             q = m.Meeting.select().where(
                 (m.Meeting.branch == branch_id)
@@ -324,7 +321,7 @@ class MeetingService(Service):
         """Edit a planned sitting (one occurrence of a series stays linked to it)."""
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(row.branch_id, row.group_id), "perm.schedule")
             check_version(row, expected_version, convert.meeting)
             if row.status != MeetingStatus.PLANNED.value:
@@ -365,7 +362,7 @@ class MeetingService(Service):
     def cancel(self, actor: Actor, meeting_id: int, expected_version: int, reason: str) -> c.Meeting:
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(row.branch_id, row.group_id), "perm.schedule")
             check_version(row, expected_version, convert.meeting)
             if row.status != MeetingStatus.PLANNED.value:
@@ -389,7 +386,7 @@ class MeetingService(Service):
         """A recurring sitting: validates the RRULE, stores the series and materialises its
         occurrences for the next months. Returns (series id, meetings created)."""
         with self.write():
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
             return self._create_series(actor, draft, rrule, until)
 
@@ -419,7 +416,7 @@ class MeetingService(Service):
         """党小组会 every month per group: one series for each group of the branch, with
         the group leader (when there is one) as convener. One transaction for all."""
         with self.write():
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.leads(draft.branch_id), "perm.schedule")
             out = []
             groups = m.Org.select().where((m.Org.parent == draft.branch_id)
@@ -467,7 +464,7 @@ class MeetingService(Service):
         """Materialise occurrences that came within the horizon since the last call."""
         with self.write():
             series = get_or_404(m.Series, series_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
             d = self._series_draft(series)
             return [convert.meeting(r) for r in self._materialise(actor, series, d)]
@@ -489,7 +486,7 @@ class MeetingService(Service):
         Occurrences already held, or edited one by one, are left alone."""
         with self.write():
             series = get_or_404(m.Series, series_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
             check_version(series, expected_version, lambda r: r.version)
             changes: dict[str, object] = {}
@@ -533,7 +530,7 @@ class MeetingService(Service):
         """Cancel every future planned occurrence of the series; returns how many."""
         with self.write():
             series = get_or_404(m.Series, series_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
             n = 0
@@ -562,7 +559,7 @@ class MeetingService(Service):
                         act: Act | None = None) -> c.AgendaItem:
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_schedule(row.branch_id, row.group_id) or g.can_write_minutes(row),
                       "perm.minutes")
             self._require_editable(row)
@@ -587,7 +584,7 @@ class MeetingService(Service):
         """planned → open. The roll is brought up to date one last time and frozen."""
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_run(row), "perm.run")
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
@@ -600,7 +597,7 @@ class MeetingService(Service):
     def close(self, actor: Actor, meeting_id: int) -> c.Meeting:
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_run(row), "perm.run")
             if row.status != MeetingStatus.OPEN.value:
                 raise ValidationError("meeting.not_open")
@@ -614,7 +611,7 @@ class MeetingService(Service):
         afterwards the record cannot be edited."""
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_seal(row), "perm.seal")
             if row.status != MeetingStatus.CLOSED.value:
                 raise ValidationError("meeting.not_closed")
@@ -637,7 +634,7 @@ class MeetingService(Service):
         meeting closed are kept with method 'after', so the record shows them as such."""
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_mark(row), "perm.mark")
             self._require_editable(row)
             if row.status == MeetingStatus.PLANNED.value and status != AttendanceStatus.LEAVE:
@@ -693,7 +690,7 @@ class MeetingService(Service):
         """列席: a non-member or upper-level official attending without a vote."""
         with self.write():
             row = self.lock_meeting(meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_mark(row), "perm.mark")
             self._require_editable(row)
             guest = m.Guest.create(
@@ -746,7 +743,7 @@ class MeetingService(Service):
             row = self.lock_meeting(req.meeting_id)
             _branch, group = convert.current_membership(req.member_id,
                                                         row.planned_start.date())
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_decide_leave(row, group), "perm.leave")
             check_version(req, expected_version, convert.leave)
             if req.status != LeaveStatus.PENDING.value:
@@ -786,7 +783,7 @@ class MeetingService(Service):
     def pending_leave(self, actor: Actor) -> list[c.LeaveRequest]:
         """Leave requests waiting for this actor's decision."""
         with self.read():
-            g = self._grants(actor)
+            g = self.grants(actor)
             out = []
             for req in (m.LeaveRequest.select()
                         .where(m.LeaveRequest.status == LeaveStatus.PENDING.value)
@@ -809,7 +806,7 @@ class MeetingService(Service):
     def get(self, actor: Actor, meeting_id: int) -> c.Meeting:
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_read_meeting(row), "perm.read")
             return convert.meeting(row)
 
@@ -817,7 +814,7 @@ class MeetingService(Service):
                      group_id: int | None = None) -> ExpectedRoll:
         """应到 for a date, with who is exempt and who is not (yet) a member, and why."""
         with self.read():
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id), "perm.read")
             return self._roll(branch_id, group_id, day)
 
@@ -825,7 +822,7 @@ class MeetingService(Service):
         """The whole record of a meeting, as the record page shows it."""
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
-            g = self._grants(actor)
+            g = self.grants(actor)
             g.require(g.can_read_meeting(row), "perm.read")
             att = tuple(
                 convert.attendance(a, name)
@@ -877,7 +874,7 @@ class MeetingService(Service):
         """Meetings the actor may see, filtered. Without a branch: the actor's own
         (expected at, or an officer of)."""
         with self.read():
-            g = self._grants(actor)
+            g = self.grants(actor)
             q = m.Meeting.select()
             if branch_id is not None:
                 g.require(g.can_read_branch(branch_id), "perm.read")

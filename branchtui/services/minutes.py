@@ -28,7 +28,7 @@ from branchtui.services.base import (
     get_or_404,
     record_change,
 )
-from branchtui.services.permissions import COMMITTEE, Grants
+from branchtui.services.permissions import COMMITTEE
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -59,7 +59,7 @@ class VoteDraft:
 class MinutesService(Service):
     def _writable(self, actor: Actor, meeting_id: int) -> m.Meeting:
         row = self.lock_meeting(meeting_id)
-        g = Grants.load(actor, self.ctx.today())
+        g = self.grants(actor)
         g.require(g.can_write_minutes(row), "perm.minutes")
         if row.status == MeetingStatus.SEALED.value:
             raise ValidationError("meeting.sealed")
@@ -274,7 +274,7 @@ class MinutesService(Service):
         owner may declare the item done, only the 书记 verifies it."""
         with self.write():
             r = get_or_404(m.Rectification, rect_id)
-            g = Grants.load(actor, self.ctx.today())
+            g = self.grants(actor)
             g.require(actor.member_id == r.owner_id or g.roster(r.branch_id), "perm.rect")
             check_version(r, expected_version, convert.rectification)
             if r.status == RectStatus.VERIFIED.value:
@@ -298,7 +298,7 @@ class MinutesService(Service):
         """对单销号: the 书记 ticks off a done item."""
         with self.write():
             r = get_or_404(m.Rectification, rect_id)
-            g = Grants.load(actor, self.ctx.today())
+            g = self.grants(actor)
             g.require(g.leads(r.branch_id), "perm.verify")
             check_version(r, expected_version, convert.rectification)
             if r.status != RectStatus.DONE.value:
@@ -313,7 +313,7 @@ class MinutesService(Service):
         this meeting, or that this meeting reviewed. Nothing unfinished disappears."""
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
-            g = Grants.load(actor, self.ctx.today())
+            g = self.grants(actor)
             g.require(g.can_read_meeting(row), "perm.read")
             q = m.Rectification.select().where(
                 (m.Rectification.branch == row.branch_id)
@@ -344,7 +344,7 @@ class MinutesService(Service):
                        overdue_on: date | None = None) -> list[c.Rectification]:
         """The tracker: by branch (officers) or the actor's own items."""
         with self.read():
-            g = Grants.load(actor, self.ctx.today())
+            g = self.grants(actor)
             q = m.Rectification.select()
             if branch_id is not None:
                 g.require(g.can_read_branch(branch_id), "perm.read")
@@ -370,7 +370,7 @@ class MinutesService(Service):
         """Grades for a year. 优秀 at most a third of those graded; 预备党员 take part
         but are not graded. The check covers the year's whole set, not just this batch."""
         with self.write():
-            g = Grants.load(actor, self.ctx.today())
+            g = self.grants(actor)
             g.require(g.leads(branch_id), "perm.grade")
             # Read-then-insert on a unique (branch, year, member): serialise per branch.
             self.lock_branch(branch_id)
@@ -414,7 +414,7 @@ class MinutesService(Service):
 
     def grades(self, actor: Actor, branch_id: int, year: int) -> list[c.Appraisal]:
         with self.read():
-            g = Grants.load(actor, self.ctx.today())
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id), "perm.read")
             return [convert.appraisal(r) for r in m.AppraisalGrade.select().where(
                 (m.AppraisalGrade.branch == branch_id) & (m.AppraisalGrade.year == year)

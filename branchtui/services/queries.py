@@ -31,7 +31,7 @@ from branchtui.core.enums import (
 from branchtui.core.lapse import LapseStatus, lapse_status
 from branchtui.core.periods import PeriodSpan, period_containing
 from branchtui.services.base import Actor, Service
-from branchtui.services.permissions import Grants, ancestors
+from branchtui.services.permissions import ancestors
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -89,8 +89,6 @@ class MemberRate:
 
 
 class QueryService(Service):
-    def _g(self, actor: Actor) -> Grants:
-        return Grants.load(actor, self.ctx.today())
 
     # -- compliance -------------------------------------------------------------------------
 
@@ -99,7 +97,7 @@ class QueryService(Service):
         the window. During the first months of a year the previous report year's 组织生活会
         is still due, so it is included as well."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             branches, groups = convert.branches_under(org_id)
             if not g.admin:
                 allowed = (org_id in g.upper or bool(g.upper & set(ancestors(org_id)))
@@ -205,7 +203,7 @@ class QueryService(Service):
     def member_history(self, actor: Actor, member_id: int) -> list[HistoryEntry]:
         """Every meeting the member was on the roll of, newest first (one index scan)."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_member(member_id), "perm.read")
             q = (m.Attendance.select(m.Attendance.meeting, m.Attendance.meeting_day,
                                      m.Meeting.title, m.Attendance.branch,
@@ -220,7 +218,7 @@ class QueryService(Service):
 
     def member_lapse(self, actor: Actor, member_id: int) -> LapseStatus:
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_member(member_id), "perm.read")
             today = self.ctx.today()
             hist = [(d, AttendanceStatus(s)) for d, s in m.Attendance.select(
@@ -236,7 +234,7 @@ class QueryService(Service):
     def attendance_rates(self, actor: Actor, branch_id: int, year: int) -> list[MemberRate]:
         """Per member of the branch: meetings expected and attended in ``year``."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id), "perm.read")
             start, end = date(year, 1, 1), date(year + 1, 1, 1)
             q = (m.Attendance.select(m.Attendance.member, m.Attendance.status,
@@ -266,7 +264,7 @@ class QueryService(Service):
         """Current members near or over the six-month line, or over the unexcused-absence
         threshold: (member id, name, status)."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id), "perm.read")
             today = self.ctx.today()
             rules = self.ctx.rules

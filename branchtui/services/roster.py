@@ -23,7 +23,7 @@ from branchtui.services.base import (
     get_or_404,
     record_change,
 )
-from branchtui.services.permissions import Grants, ancestors
+from branchtui.services.permissions import ancestors
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -97,8 +97,6 @@ def parse_public_key(text: str) -> tuple[str, str, str]:
 
 
 class RosterService(Service):
-    def _g(self, actor: Actor) -> Grants:
-        return Grants.load(actor, self.ctx.today())
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -157,7 +155,7 @@ class RosterService(Service):
     def create_org(self, actor: Actor, parent_id: int | None, kind: OrgKind, name: str,
                    has_committee: bool | None = None) -> c.Org:
         with self.write():
-            g = self._g(actor)
+            g = self.grants(actor)
             if kind == OrgKind.GROUP:
                 g.require(parent_id is not None and g.leads(parent_id), "perm.org")
             else:
@@ -180,7 +178,7 @@ class RosterService(Service):
                       expected_version: int) -> c.Org:
         """Set explicitly whether the branch has a committee (None: by member count)."""
         with self.write():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.admin or bool(g.upper & set(ancestors(branch_id)[1:]))
                       or g.leads(branch_id), "perm.org")
             row = get_or_404(m.Org, branch_id)
@@ -194,7 +192,7 @@ class RosterService(Service):
                   expected_version: int) -> c.Org:
         """Local rules: validated by merging into the inherited set before saving."""
         with self.write():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.admin, "perm.org")
             row = get_or_404(m.Org, org_id)
             check_version(row, expected_version, convert.org)
@@ -219,7 +217,7 @@ class RosterService(Service):
     def orgs(self, actor: Actor) -> list[c.Org]:
         """Every org the actor may see: their branch(es), and subtrees they watch."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             rows = list(m.Org.select().order_by(m.Org.id))
             if g.admin:
                 return [convert.org(r) for r in rows]
@@ -234,7 +232,7 @@ class RosterService(Service):
     def my_branches(self, actor: Actor) -> list[c.Org]:
         """Branches where the actor holds a post, else the one they belong to today."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             ids = set()
             for org_id, roles in g.roles.items():
                 if not roles:
@@ -253,7 +251,7 @@ class RosterService(Service):
     def subtree_branches(self, actor: Actor, org_id: int) -> list[c.Org]:
         """Branches under ``org_id`` (for upper-level viewers)."""
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.admin or org_id in g.upper or bool(g.upper & set(ancestors(org_id))),
                       "perm.read")
             ids = [bid for bid, _name, _hc in convert.branches_under(org_id)[0]]
@@ -262,7 +260,7 @@ class RosterService(Service):
 
     def groups(self, actor: Actor, branch_id: int) -> list[c.Org]:
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id) or convert.current_membership(
                 actor.member_id, self.ctx.today())[0] == branch_id, "perm.read")
             return [convert.org(r) for r in m.Org.select().where(
@@ -276,7 +274,7 @@ class RosterService(Service):
                    note: str = "") -> c.Member:
         """A new member joining the branch (admission, or a transfer in from outside)."""
         with self.write():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.roster(branch_id), "perm.roster")
             _check_dates(d)
             login = _login(d.login)
@@ -311,7 +309,7 @@ class RosterService(Service):
         with self.write():
             row = get_or_404(m.Member, member_id)
             branch, group = convert.current_membership(member_id, self.ctx.today())
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.admin or (branch is not None and g.roster(branch)), "perm.roster")
             check_version(row, expected_version, convert.member)
             _check_dates(d)
@@ -332,7 +330,7 @@ class RosterService(Service):
 
     def get_member(self, actor: Actor, member_id: int) -> c.Member:
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_member(member_id), "perm.read")
             row = get_or_404(m.Member, member_id)
             branch, group = convert.current_membership(member_id, self.ctx.today())
@@ -342,7 +340,7 @@ class RosterService(Service):
         """Members of the branch on ``day`` (default today), by name."""
         day = day or self.ctx.today()
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_branch(branch_id), "perm.read")
             q = (m.Member.select(m.Member, m.Membership.group.alias("grp"))
                  .join(m.Membership, on=(m.Membership.member == m.Member.id))
@@ -363,7 +361,7 @@ class RosterService(Service):
                 & (m.Membership.ends.is_null() | (m.Membership.ends > on))).first())
             if cur is None:
                 raise ValidationError("member.not_in_branch")
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.roster(cur.branch_id) or (to_branch_id is not None
                                                   and g.roster(to_branch_id)), "perm.roster")
             if to_branch_id is not None:
@@ -399,7 +397,7 @@ class RosterService(Service):
 
     def membership_history(self, actor: Actor, member_id: int) -> list[c.MembershipPeriod]:
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_member(member_id), "perm.read")
             return [
                 c.MembershipPeriod(branch_id=b, group_id=gr, starts=s, ends=e)
@@ -411,7 +409,7 @@ class RosterService(Service):
 
     def _require_roster_of(self, actor: Actor, member_id: int) -> None:
         branch, _ = convert.current_membership(member_id, self.ctx.today())
-        g = self._g(actor)
+        g = self.grants(actor)
         g.require(g.admin or (branch is not None and g.roster(branch)), "perm.roster")
 
     def add_exemption(self, actor: Actor, member_id: int, starts: date, ends: date | None,
@@ -468,7 +466,7 @@ class RosterService(Service):
                 starts: date, ends: date | None = None, term_id: int | None = None) -> c.Position:
         with self.write():
             org = get_or_404(m.Org, org_id)
-            g = self._g(actor)
+            g = self.grants(actor)
             if role == PositionRole.VIEWER or org.kind not in (OrgKind.BRANCH.value,
                                                               OrgKind.GROUP.value):
                 g.require(g.admin, "perm.org")
@@ -491,7 +489,7 @@ class RosterService(Service):
         with self.write():
             row = get_or_404(m.Position, position_id)
             org = get_or_404(m.Org, row.org_id)
-            g = self._g(actor)
+            g = self.grants(actor)
             branch_id = org.id if org.kind == OrgKind.BRANCH.value else org.parent_id
             g.require(g.admin or (org.kind in (OrgKind.BRANCH.value, OrgKind.GROUP.value)
                                   and g.leads(branch_id)), "perm.roster")
@@ -500,7 +498,7 @@ class RosterService(Service):
 
     def positions(self, actor: Actor, member_id: int) -> list[c.Position]:
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.can_read_member(member_id), "perm.read")
             return [convert.position(r) for r in m.Position.select()
                     .where(m.Position.member == member_id).order_by(m.Position.starts)]
@@ -509,7 +507,7 @@ class RosterService(Service):
                    note: str = "") -> int:
         """A committee term (3 years; 5 for 村/社区 branches)."""
         with self.write():
-            g = self._g(actor)
+            g = self.grants(actor)
             g.require(g.leads(branch_id), "perm.roster")
             if years not in (3, 5):
                 raise ValidationError("term.bad_years")
@@ -524,7 +522,7 @@ class RosterService(Service):
 
     def _key_admin(self, actor: Actor, member_id: int) -> None:
         branch, _ = convert.current_membership(member_id, self.ctx.today())
-        g = self._g(actor)
+        g = self.grants(actor)
         g.require(g.admin or (branch is not None and g.leads(branch)), "perm.keys")
 
     def add_key(self, actor: Actor, member_id: int, public_key: str) -> SshKeyInfo:
@@ -559,7 +557,7 @@ class RosterService(Service):
 
     def list_keys(self, actor: Actor, member_id: int | None = None) -> list[SshKeyInfo]:
         with self.read():
-            g = self._g(actor)
+            g = self.grants(actor)
             q = m.SshKey.select().where(m.SshKey.removed_at.is_null())
             if member_id is not None:
                 g.require(g.can_read_member(member_id), "perm.read")
