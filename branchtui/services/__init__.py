@@ -9,6 +9,7 @@ from peewee import Database
 
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.services.base import Actor, Clock, Context, FixedClock, SystemClock
+from branchtui.services.drafts import DraftService, SavedDraft
 from branchtui.services.home import HomeData, HomeService
 from branchtui.services.meetings import MeetingDraft, MeetingRecord, MeetingService
 from branchtui.services.minutes import MinutesService, VoteDraft
@@ -24,6 +25,7 @@ __all__ = [
     "MeetingDraft",
     "MeetingRecord",
     "MemberDraft",
+    "SavedDraft",
     "Services",
     "SystemClock",
     "VoteDraft",
@@ -40,6 +42,7 @@ class Services:
     minutes: MinutesService
     queries: QueryService
     home: HomeService
+    drafts: DraftService
 
     @classmethod
     def create(cls, db: Database, clock: Clock | None = None,
@@ -48,4 +51,5 @@ class Services:
         roster, meetings = RosterService(ctx), MeetingService(ctx)
         minutes, queries = MinutesService(ctx), QueryService(ctx)
         return cls(ctx=ctx, roster=roster, meetings=meetings, minutes=minutes,
-                   queries=queries, home=HomeService(roster, meetings, minutes, queries))
+                   queries=queries, home=HomeService(roster, meetings, minutes, queries),
+                   drafts=DraftService(ctx))

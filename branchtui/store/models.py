@@ -437,3 +437,20 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AppraisalGrade,
     ChangeLog,
 )
+
+
+class Draft(BaseModel):
+    """Autosaved text a user is typing (a speech, a decision, a note), so a crash or a
+    dropped connection loses at most the last few seconds. Personal scratch, not record:
+    it is never shown to anyone else and is not in the change log."""
+
+    member = ForeignKeyField(Member, on_delete="CASCADE")
+    key = CharField(max_length=128)  # e.g. "speech:meeting=12:item=3"
+    text = TextField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("member", "key"), True),)
+
+
+ALL_MODELS = (*ALL_MODELS, Draft)

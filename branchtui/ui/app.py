@@ -12,16 +12,17 @@ from textual.screen import Screen
 
 from branchtui.i18n import t
 from branchtui.services import Actor, Services
+from branchtui.ui.bindings import Translated
 
 
-class BranchApp(App[int]):
+class BranchApp(Translated, App[int]):
     """branchtui. ``actor`` None with ``personas`` set: demo mode starts on the picker."""
 
     CSS_PATH = "app.tcss"
     TITLE = "branchtui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1,question_mark", "help", t("ui.key_help"), id="app.help"),
-        Binding("ctrl+q", "quit", t("ui.key_quit"), id="app.quit", priority=True),
+        Binding("f1,question_mark", "help", "ui.key_help", id="app.help"),
+        Binding("ctrl+q", "quit", "ui.key_quit", id="app.quit", priority=True),
     ]
 
     def __init__(self, services: Services, actor: Actor | None,

@@ -99,3 +99,19 @@ async def test_help_lists_keys(world):
         await pilot.pause()
         table = app.screen.query_one("#help-table", DataTable)
         assert "刷新" in table_text(table)
+
+
+async def test_english_on_request_including_key_descriptions(world):
+    set_language("en")
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        descriptions = {b.description for b in app.screen.active_bindings.values()
+                        for b in [b.binding]}
+        assert "Refresh" in descriptions and "刷新" not in descriptions
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Refresh" in table_text(app.screen.query_one("#help-table", DataTable))
+    set_language("zh")

@@ -88,6 +88,8 @@ ZH: dict[str, str] = {
     "field.gender": "性别",
     "field.phone": "电话",
     "field.comment": "备注",
+    "field.draft": "草稿",
+    "draft.bad_key": "草稿标识无效。",
 }
 
 EN: dict[str, str] = {
@@ -173,4 +175,6 @@ EN: dict[str, str] = {
     "field.gender": "Gender",
     "field.phone": "Phone",
     "field.comment": "Comment",
+    "field.draft": "Draft",
+    "draft.bad_key": "Invalid draft key.",
 }

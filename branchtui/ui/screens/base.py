@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from branchtui.core.errors import BranchError
 from branchtui.i18n import t
+from branchtui.ui.bindings import Translated
 
 
 class Loaded(Message):
@@ -28,7 +29,7 @@ class Failed(Message):
         self.text = text
 
 
-class DataScreen(Screen):
+class DataScreen(Translated, Screen):
     """A screen whose data comes from a service call run off the event loop."""
 
     @property

@@ -10,12 +10,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label
 
 from branchtui.i18n import t
+from branchtui.ui.bindings import Translated, described
 from branchtui.ui.text import cell
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Translated, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f1,question_mark", "app.pop_screen", t("ui.key_back")),
+        Binding("escape,q,f1,question_mark", "app.pop_screen", "ui.key_back"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -40,8 +41,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_columns(t("ui.help_key"), t("ui.help_action"))
         seen = set()
         for node in (self.under, self.app):
-            for b in getattr(node, "BINDINGS", []):
-                if not isinstance(b, Binding) or not b.description or b.key in seen:
+            for b in described(node):
+                if b.key in seen:
                     continue
                 seen.add(b.key)
-                table.add_row(cell(b.key.replace(",", " / ")), cell(b.description))
+                table.add_row(cell(self.app.get_key_display(b)), cell(b.description))

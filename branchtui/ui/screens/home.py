@@ -27,9 +27,9 @@ STATE_STYLE = {
 
 class HomeScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r,f5", "refresh", t("ui.key_refresh"), id="home.refresh"),
-        Binding("enter", "open_meeting", t("ui.key_open_meeting"), id="home.open", show=False),
-        Binding("p", "app.switch_persona", t("ui.key_persona"), id="home.persona"),
+        Binding("r,f5", "refresh", "ui.key_refresh", id="home.refresh"),
+        Binding("enter", "open_meeting", "ui.key_open_meeting", id="home.open", show=False),
+        Binding("p", "app.switch_persona", "ui.key_persona", id="home.persona"),
     ]
 
     def compose(self) -> ComposeResult:

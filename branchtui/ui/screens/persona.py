@@ -18,7 +18,7 @@ ORDER = ("shuji", "jilu", "dangyuan", "yubei", "shangji", "jiedao", "xiaozhibu",
 
 class PersonaScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", t("ui.key_back"), id="persona.back"),
+        Binding("escape", "back", "ui.key_back", id="persona.back"),
     ]
 
     def __init__(self, personas: dict[str, str]) -> None:

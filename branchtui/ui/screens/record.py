@@ -17,8 +17,8 @@ from branchtui.ui.text import cell, content, when
 
 class RecordScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", t("ui.key_back"), id="record.back"),
-        Binding("r,f5", "refresh", t("ui.key_refresh"), id="record.refresh"),
+        Binding("escape", "app.pop_screen", "ui.key_back", id="record.back"),
+        Binding("r,f5", "refresh", "ui.key_refresh", id="record.refresh"),
     ]
 
     def __init__(self, meeting_id: int) -> None:
