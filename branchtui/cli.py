@@ -27,22 +27,28 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="branchtui", description=t("cli.description"))
     p.add_argument("--db", help=t("cli.opt_db"))
     p.add_argument("--lang", choices=("zh", "en"), help=t("cli.opt_lang"))
+    # The same options after the subcommand (``branchtui demo --db URL``); SUPPRESS keeps
+    # a value given before the subcommand when it is not repeated after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=t("cli.opt_db"))
+    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
+                        help=t("cli.opt_lang"))
     sub = p.add_subparsers(dest="command")
 
-    sub.add_parser("run", help=t("cli.cmd_run"))
-    sub.add_parser("init", help=t("cli.cmd_init"))
+    sub.add_parser("run", parents=[common], help=t("cli.cmd_run"))
+    sub.add_parser("init", parents=[common], help=t("cli.cmd_init"))
 
-    db = sub.add_parser("db", help=t("cli.cmd_db"))
+    db = sub.add_parser("db", parents=[common], help=t("cli.cmd_db"))
     db.add_argument("action", choices=("upgrade", "status"))
 
-    demo = sub.add_parser("demo", help=t("cli.cmd_demo"))
+    demo = sub.add_parser("demo", parents=[common], help=t("cli.cmd_demo"))
     demo.add_argument("--profile", default="A", choices=("A", "B", "stress"))
     demo.add_argument("--build-only", action="store_true", help=t("cli.opt_build_only"))
     demo.add_argument("--fresh", action="store_true", help=t("cli.opt_fresh"))
     demo.add_argument("--as", dest="as_role", help=t("cli.opt_as"))
     demo.add_argument("--seed", type=int, default=20261127)
 
-    rep = sub.add_parser("report", help=t("cli.cmd_report"))
+    rep = sub.add_parser("report", parents=[common], help=t("cli.cmd_report"))
     rep.add_argument("kind", choices=("compliance", "attendance", "member"))
     rep.add_argument("--org", type=int, help=t("cli.opt_org"))
     rep.add_argument("--period", help=t("cli.opt_period"))
@@ -50,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", default="plain", choices=("plain", "github", "csv", "json"))
     rep.add_argument("--as", dest="as_login", help=t("cli.opt_as_login"))
 
-    keys = sub.add_parser("keys", help=t("cli.cmd_keys"))
+    keys = sub.add_parser("keys", parents=[common], help=t("cli.cmd_keys"))
     keys.add_argument("action", choices=("add", "list", "remove"))
     keys.add_argument("target", nargs="?", help=t("cli.opt_key_target"))
     keys.add_argument("keyfile", nargs="?", help=t("cli.opt_keyfile"))

@@ -134,3 +134,14 @@ def test_first_run_walks_through_setup_then_acts_as_the_os_user(tmp_path):
     report = run_cli("--db", url, "report", "compliance")
     assert report.returncode == 0, report.stderr
     assert "第一党支部" in report.stdout
+
+
+def test_options_work_after_the_subcommand_too(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    out = run_cli("demo", "--profile", "A", "--db", url, "--build-only")
+    assert out.returncode == 0, out.stderr
+    assert "党员 230 人" in out.stderr
+    assert run_cli("db", "status", "--db", url).returncode == 0
+    rep = run_cli("report", "compliance", "--db", url, "--as", "shangji", "--format", "github")
+    assert rep.returncode == 0, rep.stderr
+    assert rep.stdout.count("\n") >= 8  # 6 branches and the header
