@@ -236,7 +236,6 @@ def demo_url(profile: str) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from branchtui.demo.generate import build
     from branchtui.services import Services
     from branchtui.store.db import open_database, upgrade
 
@@ -251,6 +250,8 @@ def _demo(args: argparse.Namespace) -> int:
     svc = Services.create(db)
     personas: dict[str, str]
     if svc.roster.is_empty():
+        from branchtui.demo.generate import build
+
         print(t("cli.demo_building", profile=args.profile, url=_safe_url(url)), file=sys.stderr)
         summary = build(db, args.profile, today=date.today(), seed=args.seed,
                         progress=lambda msg: print("  " + msg, file=sys.stderr))
@@ -259,7 +260,7 @@ def _demo(args: argparse.Namespace) -> int:
               file=sys.stderr)
         personas = summary.personas
     else:
-        from branchtui.demo.generate import PERSONAS
+        from branchtui.demo.personas import PERSONAS
 
         personas = dict(PERSONAS)
     if args.build_only:
@@ -277,7 +278,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _cli_actor(svc, as_login: str | None):  # -> Actor
     """Reports run as the OS user's member; ``--as`` only on a demo database."""
     if as_login:
-        from branchtui.demo.generate import is_demo
+        from branchtui.demo.personas import is_demo
 
         with svc.ctx.db.connection_context():
             demo = is_demo()

@@ -57,6 +57,7 @@ from branchtui.core.enums import (
 from branchtui.core.ruleset import DEFAULT_RULES
 from branchtui.core.votes import Tally, VoteBase, evaluate
 from branchtui.demo import words as W
+from branchtui.demo.personas import PERSONA_LOGINS, PERSONAS, is_demo
 from branchtui.store.db import is_sqlite, write_transaction
 from branchtui.store.models import (
     ALL_MODELS,
@@ -91,18 +92,6 @@ THEME_RRULE = "FREQ=MONTHLY;BYDAY=1FR"
 PLANNING_DAYS = 42  # planned meetings reach this far beyond today
 SILENT_DAYS = 46  # the silent branch has had no activity for this long
 COMMITTEE_TERM_YEARS = 5  # 村/社区 branches
-PERSONA_LOGINS: dict[str, str] = {
-    "admin": "admin",
-    "shuji": "shuji",
-    "jilu": "jilu",
-    "dangyuan": "dangyuan",
-    "yubei": "yubei",
-    "shangji": "shangji",
-    "jiedao": "jiedao",
-    "xiaozhibu": "xiaozhibu",
-}
-# The name the CLI uses: role -> login of every persona.
-PERSONAS = PERSONA_LOGINS
 
 
 @dataclass(frozen=True)
@@ -2588,19 +2577,3 @@ def build(
         report("organisations, members and posts written")
         gen.write_branches()
         return gen.finish(started)
-
-
-def is_demo(db: Database | None = None) -> bool:
-    """Whether the database was filled by ``build`` (its import entry in the change log).
-    Without ``db`` the models' current database is used."""
-
-    def query() -> bool:
-        entries = ChangeLog.select().where(
-            (ChangeLog.action == "import") & (ChangeLog.entity == "demo")
-        )
-        return bool(entries.exists())
-
-    if db is None:
-        return query()
-    with db.bind_ctx([ChangeLog], bind_refs=False, bind_backrefs=False):
-        return query()
