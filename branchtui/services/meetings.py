@@ -25,7 +25,13 @@ from branchtui.core.enums import (
     PositionRole,
 )
 from branchtui.core.errors import NotFound, ValidationError
-from branchtui.core.roll import AttendanceCounts, ExpectedRoll, count_attendance, expected_roll
+from branchtui.core.roll import (
+    AttendanceCounts,
+    Excluded,
+    ExpectedRoll,
+    count_attendance,
+    expected_roll,
+)
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.services.base import (
     Actor,
@@ -79,6 +85,19 @@ class MeetingRecord:
     chain_ok: bool
     chain_entries: int
     written_live_share: float | None  # share of entries written while the meeting was open
+
+
+@dataclass(frozen=True)
+class AttendanceSheet:
+    """What the attendance sheet shows: the record, who is connected to the branch but not
+    on the roll and why, the 委员 (a 支委会 decision's quorum base), and what the actor may
+    do there (the screen hides what is not allowed; the writes still check)."""
+
+    record: MeetingRecord
+    excluded: tuple[Excluded, ...]
+    committee_ids: tuple[int, ...]
+    can_mark: bool
+    can_run: bool
 
 
 def _check_when(start: datetime, end: datetime | None) -> None:
@@ -801,6 +820,14 @@ class MeetingService(Service):
                     .where(m.LeaveRequest.member == actor.member_id)
                     .order_by(m.LeaveRequest.requested_at.desc())]
 
+    def member_leave(self, actor: Actor, member_id: int) -> list[c.LeaveRequest]:
+        """A member's leave requests, newest meeting first, for the officers' member page
+        (one joined query: a member may have years of them)."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return member_leave(member_id)
+
     # -- reading ------------------------------------------------------------------------------
 
     def get(self, actor: Actor, meeting_id: int) -> c.Meeting:
@@ -905,3 +932,215 @@ class MeetingService(Service):
         now = self.now()
         return self.find(actor, start=now - timedelta(hours=12), end=now + timedelta(days=days),
                          status=(MeetingStatus.PLANNED, MeetingStatus.OPEN))
+
+    # -- the attendance sheet -----------------------------------------------------------------
+
+    def attendance_sheet(self, actor: Actor, meeting_id: int) -> AttendanceSheet:
+        """The record plus what the attendance sheet needs around it, in one read. Who is
+        not on the roll (and why) is shown only to those who may mark or read the branch."""
+        from branchtui.services.permissions import COMMITTEE
+
+        with self.read():
+            record = self.record(actor, meeting_id)
+            row = get_or_404(m.Meeting, meeting_id)
+            g = self.grants(actor)
+            can_mark = g.can_mark(row)
+            excluded: tuple[Excluded, ...] = ()
+            if can_mark or g.can_read_branch(row.branch_id):
+                listed = {a.member_id for a in record.attendance}
+                roll = self._roll(row.branch_id, row.group_id, row.planned_start.date())
+                excluded = tuple(e for e in roll.excluded if e.member_id not in listed)
+            day = row.planned_start.date()
+            committee = tuple(sorted({
+                mid for (mid,) in m.Position.select(m.Position.member).where(
+                    (m.Position.org == row.branch_id)
+                    & m.Position.role.in_([r.value for r in COMMITTEE])
+                    & (m.Position.starts <= day)
+                    & (m.Position.ends.is_null() | (m.Position.ends > day))
+                ).tuples()
+            }))
+            return AttendanceSheet(record=record, excluded=excluded, committee_ids=committee,
+                                   can_mark=can_mark, can_run=g.can_run(row))
+
+    def set_self_signin(self, actor: Actor, meeting_id: int, allowed: bool,
+                        expected_version: int) -> c.Meeting:
+        """Let members sign themselves in (签到), or stop it: by whoever runs the meeting
+        (the recorder included), while it is planned or open. ``reschedule`` is for the
+        secretary and planned sittings only."""
+        with self.write():
+            row = self.lock_meeting(meeting_id)
+            g = self.grants(actor)
+            g.require(g.can_run(row), "perm.run")
+            self._require_editable(row)
+            check_version(row, expected_version, convert.meeting)
+            if row.status not in (MeetingStatus.PLANNED.value, MeetingStatus.OPEN.value):
+                raise ValidationError("meeting.not_open")
+            bump(m.Meeting, row, expected_version, allow_self_signin=bool(allowed))
+            record_change(self.ctx, actor, "meeting.self_signin", "meeting", row.id,
+                          {"allow_self_signin": bool(allowed)}, meeting_id=row.id)
+            return convert.meeting(row)
+
+    # -- what the meetings screens ask before offering actions -------------------------------
+
+    def schedule_scope(self, actor: Actor, branch_id: int) -> ScheduleScope:
+        """Read-only: whether the actor may read the branch's meetings, schedule for the
+        whole branch, or only for some of its groups (a 党小组组长). Screens hide or disable
+        the schedule/edit/cancel actions from it; the writes still check for themselves."""
+        with self.read():
+            self._branch(branch_id)
+            g = self.grants(actor)
+            groups = frozenset(
+                gid for (gid,) in m.Org.select(m.Org.id)
+                .where((m.Org.parent == branch_id) & (m.Org.kind == OrgKind.GROUP.value))
+                .tuples()
+                if g.group_leader(gid)
+            )
+            return ScheduleScope(read_branch=g.can_read_branch(branch_id),
+                                 branch=g.can_schedule(branch_id, None), groups=groups)
+
+    def can_schedule(self, actor: Actor, branch_id: int, group_id: int | None = None) -> bool:
+        """Read-only: may the actor schedule (and edit, cancel) a sitting of the branch, or
+        of one of its groups?"""
+        return self.schedule_scope(actor, branch_id).allows(group_id)
+
+    def series_info(self, actor: Actor, series_id: int) -> SeriesInfo:
+        """The template of a series (its rule and version), for editing the whole series."""
+        with self.read():
+            series = get_or_404(m.Series, series_id)
+            g = self.grants(actor)
+            g.require(g.can_read_branch(series.branch_id)
+                      or g.can_schedule(series.branch_id, series.group_id), "perm.read")
+            return SeriesInfo(id=series.id, branch_id=series.branch_id,
+                              group_id=series.group_id, rrule=series.rrule,
+                              dtstart=series.dtstart, title=series.title, place=series.place,
+                              version=series.version)
+
+
+    # -- the member's own view --------------------------------------------------------------
+
+    def my_meetings(self, actor: Actor, days: int = 45) -> list[MyMeeting]:
+        """The sittings the actor is expected at, open now or coming within ``days``, each
+        with their own mark, their latest leave request, and whether they may still ask
+        for leave or sign in (the services decide; the screen only shows it)."""
+        now = self.now()
+        with self.read():
+            rows = list(
+                m.Attendance.select(m.Attendance, m.Meeting)
+                .join(m.Meeting, on=(m.Attendance.meeting == m.Meeting.id))
+                .where((m.Attendance.member == actor.member_id)
+                       & m.Meeting.status.in_([MeetingStatus.PLANNED.value,
+                                               MeetingStatus.OPEN.value])
+                       & (m.Meeting.planned_start >= now - timedelta(hours=12))
+                       & (m.Meeting.planned_start < now + timedelta(days=days)))
+                .order_by(m.Meeting.planned_start, m.Meeting.id)
+            )
+            ids = [a.meeting_id for a in rows]
+            latest: dict[int, m.LeaveRequest] = {}
+            for req in (m.LeaveRequest.select()
+                        .where((m.LeaveRequest.member == actor.member_id)
+                               & m.LeaveRequest.meeting.in_(ids or [0]))
+                        .order_by(m.LeaveRequest.requested_at, m.LeaveRequest.id)):
+                latest[req.meeting_id] = req
+            out = []
+            for a in rows:
+                mtg = a.meeting
+                req = latest.get(mtg.id)
+                leave = convert.leave(req) if req is not None else None
+                status = AttendanceStatus(a.status) if a.status else None
+                planned = mtg.status == MeetingStatus.PLANNED.value
+                active_leave = leave is not None and leave.status in (
+                    LeaveStatus.PENDING, LeaveStatus.APPROVED)
+                out.append(MyMeeting(
+                    meeting=convert.meeting(mtg, with_agenda=False),
+                    status=status,
+                    method=MarkMethod(a.method) if a.method else None,
+                    marked_at=a.marked_at,
+                    leave=leave,
+                    may_ask_leave=planned and now < mtg.planned_start and not active_leave
+                    and status is None,
+                    may_withdraw=leave is not None and leave.status == LeaveStatus.PENDING,
+                    signs_in=(mtg.status == MeetingStatus.OPEN.value
+                              and not (status is not None and status.is_present)
+                              and status != AttendanceStatus.EXEMPT),
+                    self_signin=bool(mtg.allow_self_signin),
+                ))
+            return out
+
+    def may_decide_leave(self, actor: Actor) -> bool:
+        """Whether the actor holds a post that decides leave (书记/副书记 of a branch, or a
+        党小组组长): the leave inbox is shown only to them."""
+        with self.read():
+            g = self.grants(actor)
+            if g.admin:
+                return True
+            return any(
+                org_id not in g.upper
+                and bool(roles & {PositionRole.SECRETARY, PositionRole.DEPUTY_SECRETARY,
+                                  PositionRole.GROUP_LEADER})
+                for org_id, roles in g.roles.items()
+            )
+
+
+@dataclass(frozen=True)
+class ScheduleScope:
+    """Who may schedule what in one branch (see ``MeetingService.schedule_scope``)."""
+
+    read_branch: bool
+    branch: bool
+    groups: frozenset[int] = frozenset()
+
+    @property
+    def any(self) -> bool:
+        return self.branch or bool(self.groups)
+
+    def allows(self, group_id: int | None) -> bool:
+        return self.branch or (group_id is not None and group_id in self.groups)
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """A series' template as stored: the rule text, its start and its version."""
+
+    id: int
+    branch_id: int
+    group_id: int | None
+    rrule: str
+    dtstart: datetime
+    title: str
+    place: str
+    version: int
+
+
+@dataclass(frozen=True)
+class MyMeeting:
+    """One of the member's own coming sittings, as "我的记录" shows it."""
+
+    meeting: c.Meeting
+    status: AttendanceStatus | None  # my mark, if any
+    method: MarkMethod | None
+    marked_at: datetime | None
+    leave: c.LeaveRequest | None  # my latest leave request for it
+    may_ask_leave: bool  # planned, not started, no pending or approved request
+    may_withdraw: bool  # my request is still pending
+    signs_in: bool  # open now and I am not marked present: 签到 is the thing to do
+    self_signin: bool  # the recorder allows self sign-in
+
+
+def member_leave(member_id: int) -> list[c.LeaveRequest]:
+    """A member's leave requests, newest meeting first, with names (no permission check:
+    ``MeetingService.member_leave`` and the member page's dossier check). Caller reads."""
+    q = (m.LeaveRequest.select(m.LeaveRequest, m.Meeting.title, m.Meeting.planned_start,
+                               m.Member.name)
+         .join(m.Meeting, on=(m.LeaveRequest.meeting == m.Meeting.id))
+         .join_from(m.LeaveRequest, m.Member,
+                    on=(m.LeaveRequest.member == m.Member.id))
+         .where(m.LeaveRequest.member == member_id)
+         .order_by(m.Meeting.planned_start.desc(), m.LeaveRequest.id.desc())
+         .objects())
+    return [c.LeaveRequest(
+        id=r.id, meeting_id=r.meeting_id, member_id=r.member_id,
+        kind=LeaveKind(r.kind), reason=r.reason, requested_at=r.requested_at,
+        status=LeaveStatus(r.status), decided_by=r.decided_by_id,
+        decided_at=r.decided_at, decision_note=r.decision_note, version=r.version,
+        member_name=r.name, meeting_title=r.title, meeting_start=r.planned_start)
+        for r in q]

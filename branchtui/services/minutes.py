@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from branchtui.core import model as c
-from branchtui.core.appraisal import check_grades
+from branchtui.core.appraisal import check_grades, excellent_cap
 from branchtui.core.enums import (
     Act,
     AttendanceStatus,
@@ -18,6 +18,7 @@ from branchtui.core.enums import (
     RectStatus,
 )
 from branchtui.core.errors import NotFound, ValidationError
+from branchtui.core.ruleset import RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.core.votes import Tally, VoteBase, evaluate
 from branchtui.services.base import (
@@ -54,6 +55,16 @@ class VoteDraft:
     # Election only: members excluded from 应到 with upper-level approval (DOMAIN §4 allows
     # five categories); needs ``approval_ref``.
     excluded_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MeetingPeople:
+    """Names the record refers to by id (召集人, 主持人, 记录人, follow-up owners,
+    candidates), and what the actor may do at this meeting."""
+
+    names: dict[int, str]
+    may_write: bool  # speeches and decisions
+    may_run: bool  # open and close
 
 
 class MinutesService(Service):
@@ -294,6 +305,21 @@ class MinutesService(Service):
                           {"text": text, "evidence": evidence, "status": status})
             return convert.rectification(r)
 
+    def progress(self, actor: Actor, rect_id: int) -> list[ProgressNote]:
+        """The dated progress notes of one rectification item, oldest first: for its
+        owner, or whoever may read the branch."""
+        with self.read():
+            r = get_or_404(m.Rectification, rect_id)
+            g = self.grants(actor)
+            g.require(actor.member_id == r.owner_id or g.can_read_branch(r.branch_id),
+                      "perm.read")
+            q = (m.RectProgress.select(m.RectProgress, m.Member.name)
+                 .join(m.Member, on=(m.RectProgress.author == m.Member.id))
+                 .where(m.RectProgress.rectification == r.id)
+                 .order_by(m.RectProgress.noted_at, m.RectProgress.id))
+            return [ProgressNote(p.id, p.noted_at, p.author.name, p.text, p.evidence)
+                    for p in q]
+
     def verify(self, actor: Actor, rect_id: int, expected_version: int) -> c.Rectification:
         """对单销号: the 书记 ticks off a done item."""
         with self.write():
@@ -419,3 +445,245 @@ class MinutesService(Service):
             return [convert.appraisal(r) for r in m.AppraisalGrade.select().where(
                 (m.AppraisalGrade.branch == branch_id) & (m.AppraisalGrade.year == year)
             ).order_by(m.AppraisalGrade.member)]
+
+    # -- read models of the 组织生活会, 整改 and 民主评议 screens ----------------------------
+
+    def org_life_sheet(self, actor: Actor, meeting_id: int) -> OrgLifeSheet:
+        """One 组织生活会 as its screen shows it: the roll (for picking names), the problem
+        list, criticism and self-criticism, this round's 整改清单, and whether the actor
+        may write to it now; with the 回头看 list (``review_list``)."""
+        review = tuple(self.review_list(actor, meeting_id))
+        with self.read():
+            row = get_or_404(m.Meeting, meeting_id)
+            g = self.grants(actor)
+            g.require(g.can_read_meeting(row), "perm.read")
+            roll = tuple(
+                m.Attendance.select(m.Attendance.member, m.Member.name)
+                .join(m.Member, on=(m.Attendance.member == m.Member.id))
+                .where(m.Attendance.meeting == row.id)
+                .order_by(m.Member.id).tuples()
+            )
+            problems = tuple(
+                ProblemEntry(pid, mid, text) for pid, mid, text in
+                m.Problem.select(m.Problem.id, m.Problem.member, m.Problem.text)
+                .where(m.Problem.meeting == row.id).order_by(m.Problem.id).tuples()
+            )
+            criticisms = tuple(
+                CriticismEntry(cid, fr, to, text) for cid, fr, to, text in
+                m.Criticism.select(m.Criticism.id, m.Criticism.from_member,
+                                   m.Criticism.to_member, m.Criticism.text)
+                .where(m.Criticism.meeting == row.id).order_by(m.Criticism.id).tuples()
+            )
+            items = tuple(convert.rectification(r) for r in m.Rectification.select().where(
+                m.Rectification.meeting == row.id).order_by(m.Rectification.id))
+            is_org_life = m.MeetingObligation.select().where(
+                (m.MeetingObligation.meeting == row.id)
+                & (m.MeetingObligation.obligation == Obligation.ORG_LIFE.value)
+            ).exists()
+            ids = ({p.member_id for p in problems} | {i.owner_id for i in items + review}
+                   | {i.verified_by for i in items + review}
+                   | {x.from_id for x in criticisms} | {x.to_id for x in criticisms})
+            return OrgLifeSheet(
+                meeting=convert.meeting(row, with_agenda=False),
+                roll=roll,
+                problems=problems,
+                criticisms=criticisms,
+                items=items,
+                review=review,
+                names=_names(ids, dict(roll)),
+                is_org_life=is_org_life,
+                can_write=(is_org_life and row.status == MeetingStatus.OPEN.value
+                           and g.can_write_minutes(row)),
+            )
+
+    def tracker(self, actor: Actor, branch_id: int | None = None, *,
+                owner_id: int | None = None, status: RectStatus | None = None,
+                overdue_on: date | None = None) -> RectTracker:
+        """The 整改 tracker: the branch's items for whoever may read the branch, otherwise
+        the actor's own; with the names to show, the owners to filter by, and which items
+        the actor may add progress to (owner, roster officers) or verify (书记, 副书记)."""
+        with self.read():
+            g = self.grants(actor)
+            scope = branch_id if branch_id is not None and g.can_read_branch(branch_id) else None
+        items = self.rectifications(actor, scope, owner_id=owner_id if scope else None,
+                                    status=status, overdue_on=overdue_on)
+        with self.read():
+            g = self.grants(actor)
+            owners: tuple[tuple[int, str], ...] = ()
+            if scope is not None:
+                ids = {mid for (mid,) in m.Rectification.select(m.Rectification.owner)
+                       .where((m.Rectification.branch == scope)
+                              & m.Rectification.owner.is_null(False)).distinct().tuples()}
+                owners = tuple(sorted(_names(ids).items(), key=lambda kv: (kv[1], kv[0])))
+            branches = {i.branch_id for i in items}
+            leads = {b for b in branches if g.leads(b)}
+            roster = {b for b in branches if g.roster(b)}
+            return RectTracker(
+                branch_id=scope,
+                items=tuple(items),
+                names=_names({i.owner_id for i in items} | {i.verified_by for i in items}),
+                meetings=dict(m.Meeting.select(m.Meeting.id, m.Meeting.title).where(
+                    m.Meeting.id.in_([i.meeting_id for i in items if i.meeting_id] or [0])
+                ).tuples()),
+                owners=owners,
+                can_note=frozenset(i.id for i in items
+                                   if i.owner_id == actor.member_id or i.branch_id in roster),
+                can_verify=frozenset(i.id for i in items if i.branch_id in leads),
+                verifier=scope is not None and g.leads(scope),
+            )
+
+    def appraisal_roster(self, actor: Actor, branch_id: int, year: int) -> AppraisalRoster:
+        """民主评议 for a year: the branch's members on 31 December of that year (and anyone
+        already graded), each with the saved grade; 预备党员 on that day are listed but
+        not gradable. ``can_grade`` for the 书记 and 副书记."""
+        if not (1921 <= year <= 2100):
+            raise ValidationError("appraisal.bad_year", year=year)
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_branch(branch_id), "perm.read")
+            day = date(year, 12, 31)
+            saved = {
+                mid: (Grade(gr), ver) for mid, gr, ver in m.AppraisalGrade.select(
+                    m.AppraisalGrade.member, m.AppraisalGrade.grade, m.AppraisalGrade.version
+                ).where((m.AppraisalGrade.branch == branch_id)
+                        & (m.AppraisalGrade.year == year)).tuples()
+            }
+            ids = {mid for (mid,) in m.Membership.select(m.Membership.member).where(
+                (m.Membership.branch == branch_id) & (m.Membership.starts <= day)
+                & (m.Membership.ends.is_null() | (m.Membership.ends > day))).tuples()}
+            entries = tuple(sorted((
+                AppraisalEntry(
+                    member_id=f.member_id, name=f.name, probationary=not f.is_full_on(day),
+                    grade=saved[f.member_id][0] if f.member_id in saved else None,
+                    version=saved[f.member_id][1] if f.member_id in saved else None)
+                for f in convert.member_facts(ids | set(saved))
+            ), key=lambda e: (e.probationary, e.name, e.member_id)))
+            branch_name = m.Org.select(m.Org.name).where(m.Org.id == branch_id).scalar()
+            return AppraisalRoster(branch_id=branch_id, branch_name=branch_name or "",
+                                   year=year, entries=entries,
+                                   can_grade=g.leads(branch_id), rules=self.ctx.rules)
+
+    # -- reading for the live minutes ------------------------------------------------------
+
+    def people(self, actor: Actor, meeting_id: int) -> MeetingPeople:
+        """For the minutes and record pages: who is who, and what the actor may do."""
+        with self.read():
+            row = get_or_404(m.Meeting, meeting_id)
+            g = self.grants(actor)
+            g.require(g.can_read_meeting(row), "perm.read")
+            ids = {row.convener_id, row.moderator_id, row.recorder_id}
+            for owner, cand in (m.Decision.select(m.Decision.follow_up_owner,
+                                                  m.Decision.candidate)
+                                .where(m.Decision.meeting == row.id).tuples()):
+                ids.update((owner, cand))
+            wanted = [i for i in ids if i is not None]
+            names = dict(m.Member.select(m.Member.id, m.Member.name)
+                         .where(m.Member.id.in_(wanted or [0])).tuples())
+            return MeetingPeople(names=names, may_write=g.can_write_minutes(row),
+                                 may_run=g.can_run(row))
+
+    def preview_vote(self, actor: Actor, meeting_id: int, act: Act,
+                     excluded: tuple[int, ...] = ()) -> VoteBase:
+        """The vote base ``record_decision`` would use now, from the attendance marked so
+        far, so the screen can show the verdict while the numbers are typed."""
+        with self.read():
+            row = get_or_404(m.Meeting, meeting_id)
+            g = self.grants(actor)
+            g.require(g.can_read_meeting(row), "perm.read")
+            base, _voters = self.vote_base(row, act, excluded)
+            return base
+
+
+@dataclass(frozen=True)
+class ProgressNote:
+    """One dated progress note of a rectification item, with its evidence."""
+
+    id: int
+    noted_at: datetime
+    author_name: str
+    text: str
+    evidence: str
+
+
+# -- read models of the 组织生活会, 整改 and 民主评议 screens ---------------------------------
+
+
+def _names(ids: set[int | None], known: dict[int, str] | None = None) -> dict[int, str]:
+    """Member names for ``ids`` (None skipped), reusing ``known``. Caller opens the read."""
+    out = {i: known[i] for i in ids if i is not None and known and i in known}
+    missing = [i for i in ids if i is not None and i not in out]
+    if missing:
+        out.update(m.Member.select(m.Member.id, m.Member.name)
+                   .where(m.Member.id.in_(missing)).tuples())
+    return out
+
+
+@dataclass(frozen=True)
+class ProblemEntry:
+    """An entry of a 组织生活会's problem list: the branch's (member None) or a member's."""
+
+    id: int
+    member_id: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class CriticismEntry:
+    """批评 from → to; 自我批评 when both are the same member."""
+
+    id: int
+    from_id: int
+    to_id: int
+    text: str
+
+    @property
+    def is_self(self) -> bool:
+        return self.from_id == self.to_id
+
+
+@dataclass(frozen=True)
+class OrgLifeSheet:
+    meeting: c.Meeting
+    roll: tuple[tuple[int, str], ...]  # (member id, name) of those expected, roll order
+    problems: tuple[ProblemEntry, ...]
+    criticisms: tuple[CriticismEntry, ...]
+    items: tuple[c.Rectification, ...]  # this round's 整改清单
+    review: tuple[c.Rectification, ...]  # 回头看: earlier rounds' items (``review_list``)
+    names: dict[int, str]
+    is_org_life: bool
+    can_write: bool  # the meeting is open, is a 组织生活会, and the actor writes its minutes
+
+
+@dataclass(frozen=True)
+class RectTracker:
+    branch_id: int | None  # None: the actor's own items
+    items: tuple[c.Rectification, ...]
+    names: dict[int, str]
+    meetings: dict[int, str]  # meeting id -> title of the round an item came from
+    owners: tuple[tuple[int, str], ...]  # every owner in the branch, for the filter
+    can_note: frozenset[int]  # items the actor may add progress to
+    can_verify: frozenset[int]  # items the actor may verify (对单销号) once done
+    verifier: bool  # the actor leads the branch in scope
+
+
+@dataclass(frozen=True)
+class AppraisalEntry:
+    member_id: int
+    name: str
+    probationary: bool  # 预备党员 on 31 December: takes part, not graded
+    grade: Grade | None
+    version: int | None
+
+
+@dataclass(frozen=True)
+class AppraisalRoster:
+    branch_id: int
+    branch_name: str
+    year: int
+    entries: tuple[AppraisalEntry, ...]
+    can_grade: bool
+    rules: RuleSet
+
+    def cap(self, graded: int) -> int:
+        """The most 优秀 allowed among ``graded`` members."""
+        return excellent_cap(graded, self.rules)

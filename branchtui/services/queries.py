@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from peewee import fn
 
@@ -28,12 +29,23 @@ from branchtui.core.enums import (
     OrgKind,
     PeriodKind,
 )
-from branchtui.core.lapse import LapseStatus, lapse_status
+from branchtui.core.errors import NotFound
+from branchtui.core.lapse import LapseStatus, lapse_status, months_between
+from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
 from branchtui.services.base import Actor, Service
 from branchtui.services.permissions import ancestors
 from branchtui.store import convert
 from branchtui.store import models as m
+
+if TYPE_CHECKING:
+    from branchtui.services.roster import (
+        MemberRights,
+        MembershipEntry,
+        PeriodEntry,
+        PositionEntry,
+        SshKeyInfo,
+    )
 
 COUNTED = (MeetingStatus.PLANNED.value, MeetingStatus.OPEN.value, MeetingStatus.CLOSED.value,
            MeetingStatus.SEALED.value)
@@ -219,16 +231,7 @@ class QueryService(Service):
         with self.read():
             g = self.grants(actor)
             g.require(g.can_read_member(member_id), "perm.read")
-            q = (m.Attendance.select(m.Attendance.meeting, m.Attendance.meeting_day,
-                                     m.Meeting.title, m.Attendance.branch,
-                                     m.Attendance.status, m.Attendance.reason)
-                 .join(m.Meeting, on=(m.Attendance.meeting == m.Meeting.id))
-                 .where(m.Attendance.member == member_id)
-                 .order_by(m.Attendance.meeting_day.desc(), m.Attendance.meeting.desc())
-                 .tuples())
-            return [HistoryEntry(mid, day, title, bid,
-                                 AttendanceStatus(st) if st else None, reason)
-                    for mid, day, title, bid, st, reason in q]
+            return _member_history(member_id)
 
     def member_lapse(self, actor: Actor, member_id: int) -> LapseStatus:
         with self.read():
@@ -317,6 +320,153 @@ class QueryService(Service):
         (exempt and unmarked ones apart) and how they were marked."""
         return summarize_years(self.member_history(actor, member_id), self.ctx.today())
 
+    # -- the members screens (issue 3) ------------------------------------------------------
+
+    def member_rates(self, actor: Actor, member_id: int) -> MemberRates:
+        """The member's attendance per year (newest first) and per month (oldest first,
+        months without meetings included), counted in SQL: one grouped scan of the
+        member's rows on the (member, meeting_day) index. Same counting as
+        ``summarize_years``: meetings held up to today; exempt and unmarked apart."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return self._member_rates(member_id)
+
+    def _member_rates(self, member_id: int) -> MemberRates:
+        today = self.ctx.today()
+        year, month = m.Attendance.meeting_day.year, m.Attendance.meeting_day.month
+        q = (m.Attendance.select(year, month, m.Attendance.status, fn.COUNT(m.Attendance.id))
+             .where((m.Attendance.member == member_id) & (m.Attendance.meeting_day <= today))
+             .group_by(year, month, m.Attendance.status)
+             .tuples())
+        cells: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for y, mo, st, n in q:
+            cells[(int(y), int(mo))][st or "unmarked"] += int(n)
+        if not cells:
+            return MemberRates((), ())
+        months = []
+        y, mo = min(cells)
+        while (y, mo) <= (today.year, today.month):
+            months.append(MonthSummary(y, mo, _summary(cells.get((y, mo), {}))))
+            y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+        years: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (y, _mo), c in cells.items():
+            for k, v in c.items():
+                years[y][k] += v
+        return MemberRates(
+            tuple(YearSummary(y, *_summary(years[y])) for y in sorted(years, reverse=True)),
+            tuple(months))
+
+    def roster_overview(self, actor: Actor, branch_id: int | None = None) -> RosterOverview:
+        """The branch's members today with what the roster screen filters on: 正式/预备,
+        group, exempt now, 留党察看 now, months since last attended and the warning lines.
+        Officers with roster rights only. Without ``branch_id``: the first branch where
+        the actor keeps the roster."""
+        with self.read():
+            g = self.grants(actor)
+            today = self.ctx.today()
+            if branch_id is None:
+                mine = sorted(oid for oid in g.roles if g.roster(oid) and m.Org.select().where(
+                    (m.Org.id == oid) & (m.Org.kind == OrgKind.BRANCH.value)).exists())
+                branch_id = mine[0] if mine else convert.current_membership(
+                    actor.member_id, today)[0]
+                g.require(branch_id is not None, "perm.roster")
+                assert branch_id is not None
+            g.require(g.roster(branch_id), "perm.roster")
+            branch = m.Org.get_or_none(m.Org.id == branch_id)
+            if branch is None or branch.kind != OrgKind.BRANCH.value:
+                raise NotFound(what="org", id=branch_id)
+            groups = dict(m.Org.select(m.Org.id, m.Org.name).where(
+                (m.Org.parent == branch_id) & (m.Org.kind == OrgKind.GROUP.value)).tuples())
+            rows = list(m.Member.select(m.Member.id, m.Member.name, m.Member.login,
+                                        m.Member.full_since, m.Membership.group)
+                        .join(m.Membership, on=(m.Membership.member == m.Member.id))
+                        .where((m.Membership.branch == branch_id)
+                               & (m.Membership.starts <= today)
+                               & (m.Membership.ends.is_null() | (m.Membership.ends > today)))
+                        .order_by(m.Member.name, m.Member.id).tuples())
+            ids = [r[0] for r in rows] or [0]
+
+            def covers(model: Any) -> Any:
+                return (model.member.in_(ids) & (model.starts <= today)
+                        & (model.ends.is_null() | (model.ends > today)))
+
+            exempt = dict(m.Exemption.select(m.Exemption.member, m.Exemption.reason)
+                          .where(covers(m.Exemption)).tuples())
+            disciplined = {mid for (mid,) in m.Discipline.select(m.Discipline.member)
+                           .where(covers(m.Discipline)).tuples()}
+            since = dict(m.Membership.select(m.Membership.member, fn.MIN(m.Membership.starts))
+                         .where(m.Membership.member.in_(ids))
+                         .group_by(m.Membership.member).tuples())
+            last = dict(m.Attendance.select(m.Attendance.member,
+                                            fn.MAX(m.Attendance.meeting_day))
+                        .where(m.Attendance.member.in_(ids) & (m.Attendance.meeting_day <= today)
+                               & m.Attendance.status.in_([AttendanceStatus.PRESENT.value,
+                                                          AttendanceStatus.LATE.value]))
+                        .group_by(m.Attendance.member).tuples())
+            flags = {mid: st for mid, _name, st in self.warnings(actor, branch_id)}
+            entries = []
+            for mid, name, login, full_since, group_id in rows:
+                lst = _as_date(last[mid]) if last.get(mid) else None
+                anchor = lst or (_as_date(since[mid]) if since.get(mid) else None)
+                st = flags.get(mid)
+                entries.append(RosterEntry(
+                    member_id=mid, name=name, login=login or "",
+                    is_full=full_since is not None and _as_date(full_since) <= today,
+                    group_id=group_id, group_name=groups.get(group_id, "") if group_id else "",
+                    exempt_reason=exempt.get(mid), disciplined=mid in disciplined,
+                    last_attended=lst,
+                    months_since=None if anchor is None else max(0, months_between(anchor,
+                                                                                    today)),
+                    near_lapse=bool(st and st.near_lapse), lapsed=bool(st and st.lapsed),
+                    over_absences=bool(st and st.over_absence_threshold)))
+            return RosterOverview(convert.org(branch), today, tuple(
+                (gid, groups[gid]) for gid in sorted(groups)), tuple(entries))
+
+    def member_dossier(self, actor: Actor, member_id: int) -> MemberDossier:
+        """Everything the member page shows, in one read transaction with one permission
+        check: the member, the rights of the actor, attendance history with yearly and
+        monthly rates, months since last attended, exemptions, 留党察看, leave requests,
+        rectification items, posts, membership history and (for those who manage them)
+        SSH keys. Measured by bench/member_open.py."""
+        from branchtui.services import roster as r
+        from branchtui.services.meetings import member_leave
+
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            row = m.Member.get_or_none(m.Member.id == member_id)
+            if row is None:
+                raise NotFound(what="member", id=member_id)
+            today = self.ctx.today()
+            branch, group = convert.current_membership(member_id, today)
+            rights = r.member_rights(g, member_id, branch)
+            names = dict(m.Org.select(m.Org.id, m.Org.name).where(
+                m.Org.id.in_([branch or 0, group or 0])).tuples())
+            history = _member_history(member_id)
+            memberships = r.membership_entries(member_id)
+            marked = [(h.day, h.status) for h in history
+                      if h.status is not None and h.day <= today]
+            since = min((e.starts for e in memberships), default=None)
+            return MemberDossier(
+                member=convert.member(row, branch, group), today=today,
+                branch_name=names.get(branch or 0, ""), group_name=names.get(group or 0, ""),
+                rights=rights,
+                lapse=lapse_status(member_id, marked, today, self.ctx.rules,
+                                   member_since=since),
+                rates=self._member_rates(member_id),
+                history=tuple(history),
+                exemptions=tuple(r.period_entries(m.Exemption, member_id)),
+                disciplines=tuple(r.period_entries(m.Discipline, member_id)),
+                leave=tuple(member_leave(member_id)),
+                rectifications=tuple(convert.rectification(x) for x in m.Rectification
+                                     .select().where(m.Rectification.owner == member_id)
+                                     .order_by(m.Rectification.deadline)),
+                positions=tuple(r.position_entries(member_id)),
+                memberships=tuple(memberships),
+                keys=tuple(r.key_entries(member_id)) if rights.keys else (),
+            )
+
 
 @dataclass(frozen=True)
 class YearSummary:
@@ -354,3 +504,105 @@ def summarize_years(history: list[HistoryEntry], today: date) -> list[YearSummar
                                c[AttendanceStatus.LATE.value], leave, absent,
                                c[AttendanceStatus.EXEMPT.value], c["unmarked"]))
     return out
+
+
+def _member_history(member_id: int) -> list[HistoryEntry]:
+    """Every meeting the member was on the roll of, newest first (one index scan)."""
+    q = (m.Attendance.select(m.Attendance.meeting, m.Attendance.meeting_day,
+                             m.Meeting.title, m.Attendance.branch,
+                             m.Attendance.status, m.Attendance.reason)
+         .join(m.Meeting, on=(m.Attendance.meeting == m.Meeting.id))
+         .where(m.Attendance.member == member_id)
+         .order_by(m.Attendance.meeting_day.desc(), m.Attendance.meeting.desc())
+         .tuples())
+    return [HistoryEntry(mid, day, title, bid, AttendanceStatus(st) if st else None, reason)
+            for mid, day, title, bid, st, reason in q]
+
+
+def _summary(c: dict[str, int]) -> tuple[int, int, int, int, int, int, int]:
+    """(expected, present, late, leave, absent, exempt, unmarked) from status counts."""
+    get = c.get
+    present = get(AttendanceStatus.PRESENT.value, 0) + get(AttendanceStatus.LATE.value, 0)
+    leave, absent = get(AttendanceStatus.LEAVE.value, 0), get(AttendanceStatus.ABSENT.value, 0)
+    return (present + leave + absent, present, get(AttendanceStatus.LATE.value, 0), leave,
+            absent, get(AttendanceStatus.EXEMPT.value, 0), get("unmarked", 0))
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """One calendar month of a member's attendance (all zeros: no meeting that month)."""
+
+    year: int
+    month: int
+    counts: tuple[int, int, int, int, int, int, int]  # as ``_summary``
+
+    @property
+    def expected(self) -> int:
+        return self.counts[0]
+
+    @property
+    def present(self) -> int:
+        return self.counts[1]
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.expected if self.expected else None
+
+
+@dataclass(frozen=True)
+class MemberRates:
+    years: tuple[YearSummary, ...]  # newest first
+    months: tuple[MonthSummary, ...]  # oldest first, no gaps, up to this month
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One line of the roster screen."""
+
+    member_id: int
+    name: str
+    login: str
+    is_full: bool
+    group_id: int | None
+    group_name: str
+    exempt_reason: str | None  # exempt from 组织生活 today, and why
+    disciplined: bool  # under 留党察看 today
+    last_attended: date | None
+    months_since: int | None
+    near_lapse: bool
+    lapsed: bool
+    over_absences: bool
+
+    def matches(self, query: str, labels: tuple[str, ...] = ()) -> bool:
+        """Incremental search: every whitespace-separated term of ``query`` occurs (case
+        folded) in the name, the login, the group's name or one of ``labels`` (the words
+        the screen shows for this line, e.g. 预备 or 免)."""
+        hay = "\n".join((self.name, self.login, self.group_name, *labels)).casefold()
+        return all(term in hay for term in query.casefold().split())
+
+
+@dataclass(frozen=True)
+class RosterOverview:
+    branch: Org
+    today: date
+    groups: tuple[tuple[int, str], ...]
+    entries: tuple[RosterEntry, ...]
+
+
+@dataclass(frozen=True)
+class MemberDossier:
+    member: Member
+    today: date
+    branch_name: str
+    group_name: str
+    rights: MemberRights
+    lapse: LapseStatus
+    rates: MemberRates
+    history: tuple[HistoryEntry, ...]
+    exemptions: tuple[PeriodEntry, ...]
+    disciplines: tuple[PeriodEntry, ...]
+    leave: tuple[LeaveRequest, ...]
+    rectifications: tuple[Rectification, ...]
+    positions: tuple[PositionEntry, ...]
+    memberships: tuple[MembershipEntry, ...]
+    keys: tuple[SshKeyInfo, ...]

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from branchtui.core import model as c
 from branchtui.core.enums import OrgKind, PositionRole
@@ -23,7 +23,7 @@ from branchtui.services.base import (
     get_or_404,
     record_change,
 )
-from branchtui.services.permissions import ancestors
+from branchtui.services.permissions import Grants, ancestors
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -582,3 +582,160 @@ class RosterService(Service):
     def count_members(self) -> int:
         with self.read():
             return int(m.Member.select(fn.COUNT(m.Member.id)).scalar() or 0)
+
+    # -- what the member screens read (issue 3) ---------------------------------------------
+
+    def rights(self, actor: Actor, member_id: int) -> MemberRights:
+        """Read-only: which edits the actor may make to this member, so that screens hide
+        what is not allowed. The writes still check for themselves."""
+        with self.read():
+            get_or_404(m.Member, member_id)
+            branch, _group = convert.current_membership(member_id, self.ctx.today())
+            return member_rights(self.grants(actor), member_id, branch)
+
+    def exemptions(self, actor: Actor, member_id: int) -> list[PeriodEntry]:
+        """The member's periods exempt from 组织生活, newest first."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return period_entries(m.Exemption, member_id)
+
+    def disciplines(self, actor: Actor, member_id: int) -> list[PeriodEntry]:
+        """The member's 留党察看 periods, newest first."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return period_entries(m.Discipline, member_id)
+
+    def end_discipline(self, actor: Actor, discipline_id: int, ends: date) -> None:
+        """留党察看 ends (restored rights, or the period set at the start is shortened)."""
+        with self.write():
+            row = get_or_404(m.Discipline, discipline_id)
+            self._require_roster_of(actor, row.member_id)
+            if ends <= row.starts:
+                raise ValidationError("period.end_before_start")
+            m.Discipline.update(ends=ends).where(m.Discipline.id == row.id).execute()
+            record_change(self.ctx, actor, "discipline.end", "member", row.member_id,
+                          {"discipline": row.id, "ends": ends})
+
+    def membership_entries(self, actor: Actor, member_id: int) -> list[MembershipEntry]:
+        """Membership history with the names of branch and group and the transfer notes,
+        newest first."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return membership_entries(member_id)
+
+    def position_entries(self, actor: Actor, member_id: int) -> list[PositionEntry]:
+        """Posts the member held or holds, with the organisation's name, newest first."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            return position_entries(member_id)
+
+    def transfer_targets(self, actor: Actor) -> list[c.Org]:
+        """Every branch of the tree a member may be transferred to (the receiving branch
+        need not be one the actor can read). Officers with roster rights only."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.admin or any(g.roster(oid) for oid in g.roles), "perm.roster")
+            return [convert.org(r) for r in m.Org.select()
+                    .where(m.Org.kind == OrgKind.BRANCH.value).order_by(m.Org.name, m.Org.id)]
+
+
+@dataclass(frozen=True)
+class MemberRights:
+    """What the actor may change about one member (see ``RosterService.rights``)."""
+
+    roster: bool  # fields, exemptions, 留党察看, 转正, transfers
+    posts: bool  # appoint and end posts
+    keys: bool  # add and remove SSH keys
+    read_keys: bool
+
+
+@dataclass(frozen=True)
+class PeriodEntry:
+    """An exemption or 留党察看 period, with its id (to end it)."""
+
+    id: int
+    member_id: int
+    starts: date
+    ends: date | None
+    reason: str
+
+    def covers(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day < self.ends)
+
+
+@dataclass(frozen=True)
+class MembershipEntry:
+    id: int
+    branch_id: int
+    branch_name: str
+    group_id: int | None
+    group_name: str
+    starts: date
+    ends: date | None
+    note: str
+
+
+@dataclass(frozen=True)
+class PositionEntry:
+    id: int
+    org_id: int
+    org_name: str
+    role: PositionRole
+    starts: date
+    ends: date | None
+
+    def current(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day < self.ends)
+
+
+# The member page's reads without the permission check, for ``QueryService.member_dossier``
+# (which checks once for all of them). The caller holds a read transaction.
+
+
+def member_rights(g: Grants, member_id: int, branch: int | None) -> MemberRights:
+    leads = g.admin or (branch is not None and g.leads(branch))
+    return MemberRights(roster=g.admin or (branch is not None and g.roster(branch)),
+                        posts=leads, keys=leads, read_keys=g.can_read_member(member_id))
+
+
+def period_entries(model: type[m.Exemption] | type[m.Discipline],
+                   member_id: int) -> list[PeriodEntry]:
+    return [PeriodEntry(i, mid, s, e, r) for i, mid, s, e, r in
+            model.select(model.id, model.member, model.starts, model.ends, model.reason)
+            .where(model.member == member_id)
+            .order_by(model.starts.desc(), model.id.desc()).tuples()]
+
+
+def membership_entries(member_id: int) -> list[MembershipEntry]:
+    group = m.Org.alias()
+    q = (m.Membership.select(m.Membership.id, m.Membership.branch, m.Org.name,
+                             m.Membership.group, group.name, m.Membership.starts,
+                             m.Membership.ends, m.Membership.note)
+         .join(m.Org, on=(m.Membership.branch == m.Org.id))
+         .join_from(m.Membership, group, join_type=JOIN.LEFT_OUTER,
+                    on=(m.Membership.group == group.id))
+         .where(m.Membership.member == member_id)
+         .order_by(m.Membership.starts.desc(), m.Membership.id.desc()).tuples())
+    return [MembershipEntry(i, b, bn, gr, gn or "", s, e, note or "")
+            for i, b, bn, gr, gn, s, e, note in q]
+
+
+def position_entries(member_id: int) -> list[PositionEntry]:
+    q = (m.Position.select(m.Position.id, m.Position.org, m.Org.name, m.Position.role,
+                           m.Position.starts, m.Position.ends)
+         .join(m.Org, on=(m.Position.org == m.Org.id))
+         .where(m.Position.member == member_id)
+         .order_by(m.Position.starts.desc(), m.Position.id.desc()).tuples())
+    return [PositionEntry(i, o, on, PositionRole(r), s, e) for i, o, on, r, s, e in q]
+
+
+def key_entries(member_id: int) -> list[SshKeyInfo]:
+    return [SshKeyInfo(i, mid, fp, comment, False) for i, mid, fp, comment in
+            m.SshKey.select(m.SshKey.id, m.SshKey.member, m.SshKey.fingerprint,
+                            m.SshKey.comment)
+            .where((m.SshKey.member == member_id) & m.SshKey.removed_at.is_null())
+            .order_by(m.SshKey.id).tuples()]

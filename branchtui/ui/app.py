@@ -1,18 +1,37 @@
 """The Textual application. Screens stay thin: they ask the services in thread workers and
-render frozen core objects; every user string goes through ``ui.text``."""
+render frozen core objects; every user string goes through ``ui.text``.
+
+Navigation is global: F2 meetings, F3 members, F4 rectification, F6 my record, F7 leave
+to decide, F8 民主评议, F9 home; F1 help; Ctrl+P the command palette, where every action is
+found by its Chinese or English name. Screens are imported on first use, which keeps the
+start-up (measured in bench/startup.py) to what the home screen needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from branchtui.core.errors import BranchError
 from branchtui.i18n import t
 from branchtui.services import Actor, Services
 from branchtui.ui.bindings import Translated
+
+# (action, key, catalogue key of the Chinese+English palette name, of its help)
+NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
+    ("go_meetings", "f2", "ui.nav_meetings", "ui.nav_meetings_help"),
+    ("go_members", "f3", "ui.nav_members", "ui.nav_members_help"),
+    ("go_rectification", "f4", "ui.nav_rect", "ui.nav_rect_help"),
+    ("go_mine", "f6", "ui.nav_mine", "ui.nav_mine_help"),
+    ("go_leave_inbox", "f7", "ui.nav_leave", "ui.nav_leave_help"),
+    ("go_appraisal", "f8", "ui.nav_appraisal", "ui.nav_appraisal_help"),
+    ("go_home", "f9", "ui.nav_home", "ui.nav_home_help"),
+)
 
 
 class BranchApp(Translated, App[int]):
@@ -23,6 +42,8 @@ class BranchApp(Translated, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "ui.key_help", id="app.help"),
         Binding("ctrl+q", "quit", "ui.key_quit", id="app.quit", priority=True),
+        *[Binding(key, action, f"{name}_key", id=f"app.{action}")
+          for action, key, name, _help in NAVIGATION],
     ]
 
     def __init__(self, services: Services, actor: Actor | None,
@@ -51,6 +72,69 @@ class BranchApp(Translated, App[int]):
             self.pop_screen()
         self.push_screen(HomeScreen())
 
+    # -- navigation ---------------------------------------------------------------------------
+
+    def _open(self, make: Callable[[], Screen]) -> None:
+        """Go to a top-level screen: back to home first, so F-keys never pile up screens."""
+        if self.actor is None:
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(make())
+
+    def action_go_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_go_meetings(self) -> None:
+        from branchtui.ui.screens.meetings import MeetingsScreen
+
+        self._open(MeetingsScreen)
+
+    def action_go_members(self) -> None:
+        from branchtui.ui.screens.members import MembersScreen
+
+        self._open(MembersScreen)
+
+    def action_go_rectification(self) -> None:
+        from branchtui.ui.screens.orglife import RectificationScreen
+
+        self._open(RectificationScreen)
+
+    def action_go_mine(self) -> None:
+        from branchtui.ui.screens.mine import MineScreen
+
+        self._open(MineScreen)
+
+    def action_go_leave_inbox(self) -> None:
+        from branchtui.ui.screens.leave import LeaveInboxScreen
+
+        self._open(LeaveInboxScreen)
+
+    def action_go_appraisal(self) -> None:
+        """民主评议 of the actor's branch for last year (the round held early this year)."""
+        if self.actor is not None:
+            self._appraisal_target(self.actor)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="nav")
+    def _appraisal_target(self, actor: Actor) -> None:
+        try:
+            branches = self.services.roster.my_branches(actor)
+        except BranchError as exc:
+            self.call_from_thread(self.notify, exc.message(), severity="error", markup=False)
+            return
+        if not branches:
+            self.call_from_thread(self.notify, t("ui.no_branch"), markup=False)
+            return
+        year = self.services.ctx.today().year - 1
+
+        def go() -> None:
+            from branchtui.ui.screens.appraisal import AppraisalScreen
+
+            self._open(lambda: AppraisalScreen(branches[0].id, year))
+
+        self.call_from_thread(go)
+
     def action_help(self) -> None:
         from branchtui.ui.screens.help import HelpScreen
 
@@ -66,9 +150,12 @@ class BranchApp(Translated, App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Every action reachable by its Chinese and English names.
         yield SystemCommand(t("ui.cmd_help"), t("ui.cmd_help_help"), self.action_help)
+        for action, _key, name, help_key in NAVIGATION:
+            callback: Any = getattr(self, f"action_{action}")
+            yield SystemCommand(t(name), t(help_key), callback)
         if self.personas:
             yield SystemCommand(t("ui.cmd_persona"), t("ui.cmd_persona_help"),
                                 self.action_switch_persona)
-        for name, help_text, action in getattr(screen, "palette_commands", lambda: [])():
-            yield SystemCommand(name, help_text, action)
+        for name, help_text, action_cb in getattr(screen, "palette_commands", lambda: [])():
+            yield SystemCommand(name, help_text, action_cb)
         yield SystemCommand(t("ui.cmd_quit"), t("ui.cmd_quit_help"), self.exit)

@@ -115,3 +115,35 @@ async def test_english_on_request_including_key_descriptions(world):
         await pilot.pause()
         assert "Refresh" in table_text(app.screen.query_one("#help-table", DataTable))
     set_language("zh")
+
+
+async def test_function_keys_reach_every_top_level_screen(world):
+    from branchtui.ui.screens.appraisal import AppraisalScreen
+    from branchtui.ui.screens.leave import LeaveInboxScreen
+    from branchtui.ui.screens.meetings import MeetingsScreen
+    from branchtui.ui.screens.members import MembersScreen
+    from branchtui.ui.screens.mine import MineScreen
+    from branchtui.ui.screens.orglife import RectificationScreen
+
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        for key, screen in (("f2", MeetingsScreen), ("f3", MembersScreen),
+                            ("f4", RectificationScreen), ("f6", MineScreen),
+                            ("f7", LeaveInboxScreen), ("f8", AppraisalScreen),
+                            ("f9", HomeScreen)):
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, screen), (key, app.screen)
+            # F-keys replace the top-level screen instead of piling screens up.
+            assert len(app.screen_stack) <= 3
+        assert app.is_running
+
+
+async def test_palette_lists_navigation_in_both_languages(world):
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        names = [c.title for c in app.get_system_commands(app.screen)]
+        assert "会议 Meetings" in names and "整改清单 Rectification" in names

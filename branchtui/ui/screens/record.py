@@ -1,14 +1,16 @@
-"""The read-only record page of a meeting (DOMAIN.md §5)."""
+"""The read-only record page of a meeting: everything a record contains (DOMAIN.md §5)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from branchtui.core.enums import AttendanceStatus
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
 from branchtui.ui.screens.base import DataScreen, Loaded
@@ -19,23 +21,32 @@ class RecordScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key_back", id="record.back"),
         Binding("r,f5", "refresh", "ui.key_refresh", id="record.refresh"),
+        Binding("ctrl+l", "review", "ui_minutes.key_review", id="record.review"),
     ]
 
     def __init__(self, meeting_id: int) -> None:
         super().__init__()
         self.meeting_id = meeting_id
+        self.record: MeetingRecord | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(classes="record-body"):
             yield Static(id="head", classes="who")
             yield Static(id="counts", classes="summary")
+            yield Static(id="absentees", classes="summary")
+            yield Label(t("ui_minutes.record_agenda"), classes="section-title")
+            yield Static(id="agenda", classes="summary")
             yield Label(t("ui.record_attendance"), classes="section-title")
             yield DataTable(id="attendance", cursor_type="row", zebra_stripes=True)
+            yield Label(t("ui_minutes.record_guests"), classes="section-title")
+            yield DataTable(id="guests", cursor_type="row")
             yield Label(t("ui.record_speeches"), classes="section-title")
             yield DataTable(id="speeches", cursor_type="row")
+            yield Static(id="speech-full", classes="summary")
             yield Label(t("ui.record_decisions"), classes="section-title")
             yield DataTable(id="decisions", cursor_type="row")
+            yield Static(id="decision-full", classes="summary")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -43,24 +54,65 @@ class RecordScreen(DataScreen):
 
     def action_refresh(self) -> None:
         actor, mid = self.actor, self.meeting_id
-        self.fetch("record", lambda: self.services.meetings.record(actor, mid))
+        svc = self.services
+        self.fetch("record", lambda: (svc.meetings.record(actor, mid),
+                                      svc.minutes.people(actor, mid)))
+
+    def action_review(self) -> None:
+        from branchtui.ui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.meeting_id))
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        return [
+            (t("ui.cmd_refresh"), t("ui.cmd_refresh_help"), self.action_refresh),
+            (t("ui_minutes.cmd_review"), t("ui_minutes.cmd_review_help"), self.action_review),
+        ]
 
     def on_loaded(self, message: Loaded) -> None:
-        r: MeetingRecord = message.data
+        r: MeetingRecord = message.data[0]
+        people = message.data[1]
+        self.record = r
         m = r.meeting
+
+        def name(mid: int | None) -> str:
+            if mid is None:
+                return t("ui_minutes.unset")
+            return people.names.get(mid, t("ui_minutes.unset"))
+
         kinds = "、".join(enum_label(o) for o in m.obligations)
-        self.query_one("#head", Static).update(content(t(
-            "ui.record_head", title=m.title, number=m.number or "-", kinds=kinds,
-            start=when(m.planned_start), place=m.place, status=enum_label(m.status),
-            chain=(t("ui.chain_imported") if r.chain_entries == 0 else
-                   t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad")),
-            entries=r.chain_entries)))
-        c = r.counts
         live = f"{r.written_live_share:.0%}" if r.written_live_share is not None else "-"
+        chain = (t("ui.chain_imported") if r.chain_entries == 0 else
+                 t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"))
+        self.query_one("#head", Static).update(content(t(
+            "ui_minutes.record_head", title=m.title, number=m.number or "-", kinds=kinds,
+            start=when(m.planned_start),
+            until=(t("ui_minutes.until", end=m.planned_end.strftime("%H:%M"))
+                   if m.planned_end else ""),
+            opened=m.opened_at.strftime("%H:%M") if m.opened_at else "-",
+            closed=m.closed_at.strftime("%H:%M") if m.closed_at else "-",
+            place=m.place or t("ui_minutes.unset"), convener=name(m.convener_id),
+            moderator=name(m.moderator_id), recorder=name(m.recorder_id),
+            status=enum_label(m.status), chain=chain, entries=r.chain_entries, live=live,
+            digest=(m.seal_digest or "")[:16] or "-")))
+        c = r.counts
         self.query_one("#counts", Static).update(content(t(
             "ui.record_counts", ef=c.expected_full, ep=c.expected_probationary,
             pf=c.present_full, pp=c.present_probationary, leave=c.leave, absent=c.absent,
             exempt=c.exempt, live=live)))
+        sep = t("ui_minutes.sep")
+        away = [t("ui_minutes.absentee", name=a.member_name, status=enum_label(a.status),
+                  reason=a.reason or t("ui_minutes.no_reason"))
+                for a in r.attendance
+                if a.status in (AttendanceStatus.LEAVE, AttendanceStatus.ABSENT)]
+        self.query_one("#absentees", Static).update(content(t(
+            "ui_minutes.record_absentees", list=sep.join(away) or t("ui.none"))))
+        items = [t("ui_minutes.agenda_line", pos=i.position, title=i.title,
+                   act=t("ui_minutes.item_act", act=enum_label(i.act)) if i.act else "")
+                 for i in m.agenda]
+        self.query_one("#agenda", Static).update(content("\n".join(items) or t("ui.none")))
+        positions = {i.id: str(i.position) for i in m.agenda}
+
         att = self.query_one("#attendance", DataTable)
         att.clear(columns=True)
         att.add_columns(t("report.name"), t("ui.col_kind"), t("report.status"),
@@ -71,17 +123,67 @@ class RecordScreen(DataScreen):
                         cell(enum_label(a.status) if a.status else t("report.unmarked")),
                         cell(a.reason), cell(enum_label(a.method) if a.method else ""),
                         key=str(a.id))
+
+        gu = self.query_one("#guests", DataTable)
+        gu.clear(columns=True)
+        gu.add_columns(t("field.name"), t("field.affiliation"), t("field.reason"))
+        for g in r.guests:
+            gu.add_row(cell(g.name), cell(g.affiliation), cell(g.reason), key=str(g.id))
+        if not r.guests:
+            gu.add_row(cell(t("ui.none")), cell(""), cell(""))
+
         sp = self.query_one("#speeches", DataTable)
         sp.clear(columns=True)
-        sp.add_columns(t("ui.col_time"), t("field.speaker"), t("field.speech"))
+        sp.add_columns(t("ui.col_time"), t("ui_minutes.col_item"), t("field.speaker"),
+                       t("field.speech"))
         for s in r.speeches:
-            sp.add_row(cell(s.spoken_at.strftime("%H:%M")), cell(s.speaker_name), cell(s.text),
-                       key=str(s.id))
+            sp.add_row(cell(s.spoken_at.strftime("%H:%M")),
+                       cell(positions.get(s.agenda_item_id or 0, "")),
+                       cell(s.speaker_name), cell(s.text), key=str(s.id))
+
         de = self.query_one("#decisions", DataTable)
         de.clear(columns=True)
-        de.add_columns(t("field.decision"), t("ui.col_votes"), t("ui.col_result"))
+        de.add_columns(t("ui_minutes.col_item"), t("ui_minutes.act"), t("field.decision"),
+                       t("field.candidate"), t("ui.col_votes"), t("ui.col_result"),
+                       t("ui_minutes.owner"), t("ui_minutes.due"))
         for d in r.decisions:
             votes = f"{d.yes}/{d.no}/{d.abstain}"
-            de.add_row(cell(d.text), cell(votes),
-                       cell(t_params(d.reason_key, d.reason_params), "green" if d.passed else "red"),
+            if d.written_yes or d.written_no or d.written_abstain:
+                votes += t("ui_minutes.written_votes", yes=d.written_yes, no=d.written_no,
+                           abstain=d.written_abstain)
+            de.add_row(cell(positions.get(d.agenda_item_id or 0, "")), cell(enum_label(d.act)),
+                       cell(d.text), cell(d.candidate_name), cell(votes),
+                       cell(t_params(d.reason_key, d.reason_params),
+                            "green" if d.passed else "red"),
+                       cell(name(d.follow_up_owner_id) if d.follow_up_owner_id else ""),
+                       cell(d.follow_up_due.isoformat() if d.follow_up_due else ""),
                        key=str(d.id))
+        self._show_speech(0)
+        self._show_decision(0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "speeches":
+            self._show_speech(event.cursor_row)
+        elif event.data_table.id == "decisions":
+            self._show_decision(event.cursor_row)
+
+    def _show_speech(self, row: int) -> None:
+        """The whole of the highlighted remark, wrapped: a table cell cuts it off."""
+        box = self.query_one("#speech-full", Static)
+        if self.record is None or not (0 <= row < len(self.record.speeches)):
+            box.update(content(t("ui.none")) if self.record else "")
+            return
+        s = self.record.speeches[row]
+        box.update(content(t("ui_minutes.speech_full", time=s.spoken_at.strftime("%H:%M"),
+                             name=s.speaker_name, text=s.text)))
+
+    def _show_decision(self, row: int) -> None:
+        box = self.query_one("#decision-full", Static)
+        if self.record is None or not (0 <= row < len(self.record.decisions)):
+            box.update("")
+            return
+        d = self.record.decisions[row]
+        box.update(content(t("ui_minutes.decision_full", text=d.text,
+                             reason=t_params(d.reason_key, d.reason_params),
+                             expected=d.voters_expected, present=d.voters_present,
+                             rules=d.rule_version or "-")))

@@ -1,0 +1,29 @@
+"""Reading a date a person typed. Forgiving about the separators people use (2026-11-27,
+2026/11/27, 2026.11.27, 2026年11月27日, 20261127, full-width digits), strict about the
+date itself: a day that does not exist is refused, never guessed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+_SPLIT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_day(text: str | None, *, required: bool = False) -> date | None:
+    """The date in ``text``; None for an empty text unless ``required``. Raises ValueError
+    for anything that is not a real date between 1900 and 2100."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if not value:
+        if required:
+            raise ValueError("empty")
+        return None
+    match = _SPLIT.match(value) or _COMPACT.match(value)
+    if match is None:
+        raise ValueError(value)
+    year, month, day = (int(x) for x in match.groups())
+    if not 1900 <= year <= 2100:
+        raise ValueError(value)
+    return date(year, month, day)  # ValueError for 2026-02-30

@@ -1,0 +1,1152 @@
+"""Live minutes (记录): the recorder writes the record while the meeting runs.
+
+Per agenda item: each speaker's remarks (the speaker picked by typing part of the name),
+and decisions with their tally, judged by the rule set while the numbers are typed.
+Whatever is being typed is autosaved as a personal draft every couple of seconds and on
+leaving the field, so a crash or a dropped SSH connection loses almost nothing. The entry
+times are the server's (the service keeps them); the screen never reads a clock for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from branchtui.core import model as c
+from branchtui.core.entry import (
+    counts_written,
+    match_names,
+    needs_candidate,
+    parse_day,
+    unique_match,
+)
+from branchtui.core.enums import Act, MeetingStatus
+from branchtui.core.errors import BranchError, Conflict, ValidationError
+from branchtui.core.votes import Tally, VoteBase, VoteOutcome, evaluate
+from branchtui.i18n import enum_label, t, t_params
+from branchtui.services import MeetingRecord, VoteDraft
+from branchtui.services.minutes import MeetingPeople
+from branchtui.ui.bindings import Translated
+from branchtui.ui.screens.base import DataScreen
+from branchtui.ui.text import cell, content, when
+
+AUTOSAVE_SECONDS = 2.0
+NO_ITEM = 0  # the "other remarks" entry, for speeches outside any agenda item
+
+
+# -- messages from the workers -------------------------------------------------------------
+
+
+class Done(Message):
+    def __init__(self, tag: str, data: Any) -> None:
+        super().__init__()
+        self.tag = tag
+        self.data = data
+
+
+class Refused(Message):
+    def __init__(self, tag: str, text: str) -> None:
+        super().__init__()
+        self.tag = tag
+        self.text = text
+
+
+class Clashed(Message):
+    """A stale edit: ``current`` is the newer object, ``text`` says what happened."""
+
+    def __init__(self, tag: str, current: Any, text: str) -> None:
+        super().__init__()
+        self.tag = tag
+        self.current = current
+        self.text = text
+
+
+# -- a name picker ---------------------------------------------------------------------------
+
+
+class NamePicker(Vertical):
+    """Type part of a name; matching names show below; Enter or a click picks one.
+    ``allow_free`` accepts a name that is not on the list (e.g. an upper-level guest)."""
+
+    DEFAULT_CSS = """
+    NamePicker { height: auto; }
+    NamePicker > OptionList { height: auto; max-height: 5; display: none; margin: 0 0 0 12; }
+    NamePicker.-open > OptionList { display: block; }
+    NamePicker > Horizontal { height: auto; }
+    NamePicker > Horizontal > Label { width: 12; padding: 0 1 0 0; }
+    NamePicker > Horizontal > Input { width: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "to_list", show=False),
+    ]
+
+    class Picked(Message):
+        def __init__(self, picker: NamePicker, member_id: int | None, name: str) -> None:
+            super().__init__()
+            self.picker = picker
+            self.member_id = member_id
+            self.name = name
+
+        @property
+        def control(self) -> NamePicker:
+            return self.picker
+
+    def __init__(self, label: str, placeholder: str, *, allow_free: bool,
+                 id: str) -> None:
+        super().__init__(id=id)
+        self.label = label
+        self.placeholder = placeholder
+        self.allow_free = allow_free
+        # (member id or None for a guest, name, note shown after the name)
+        self.candidates: list[tuple[int | None, str, str]] = []
+        self.chosen: tuple[int | None, str] | None = None
+        self._shown: list[tuple[int, str]] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(content(self.label))
+            yield Input(placeholder=self.placeholder, compact=True, id=f"{self.id}-input")
+        yield OptionList(id=f"{self.id}-list")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    def set_candidates(self, candidates: list[tuple[int | None, str, str]]) -> None:
+        self.candidates = candidates
+
+    def clear(self) -> None:
+        self.chosen = None
+        self.input.value = ""
+        self.remove_class("-open")
+
+    def _pairs(self) -> list[tuple[int, str]]:
+        return [(i, name) for i, (_mid, name, _note) in enumerate(self.candidates)]
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.chosen is not None and event.value == self.chosen[1]:
+            return
+        self.chosen = None
+        self._shown = match_names(event.value, self._pairs()) if event.value.strip() else []
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for index, name in self._shown:
+            note = self.candidates[index][2]
+            options.add_option(Option(content(f"{name}  {note}" if note else name),
+                                      id=str(index)))
+        if self._shown:
+            options.highlighted = 0
+        self.set_class(bool(self._shown), "-open")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._shown:
+            options = self.query_one(OptionList)
+            self._pick(self._shown[options.highlighted or 0][0])
+        elif self.chosen is None and self.allow_free and event.value.strip():
+            self._choose(None, event.value.strip())
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._pick(int(event.option.id or 0))
+
+    def action_to_list(self) -> None:
+        if self._shown:
+            self.query_one(OptionList).focus()
+
+    def _pick(self, index: int) -> None:
+        mid, name, _note = self.candidates[index]
+        self._choose(mid, name)
+
+    def _choose(self, mid: int | None, name: str) -> None:
+        self.chosen = (mid, name)
+        self._shown = []
+        self.remove_class("-open")
+        with self.input.prevent(Input.Changed):
+            self.input.value = name
+        self.post_message(self.Picked(self, mid, name))
+
+    def resolve(self) -> tuple[int | None, str] | None:
+        """What the user meant: the picked name, else an exact or only match, else (if
+        allowed) the text as typed."""
+        text = self.input.value.strip()
+        if self.chosen is not None and self.chosen[1] == text:
+            return self.chosen
+        hit = unique_match(text, self._pairs())
+        if hit is not None:
+            mid, name, _note = self.candidates[hit[0]]
+            return (mid, name)
+        if self.allow_free and text:
+            return (None, text)
+        return None
+
+
+# -- the conflict dialog --------------------------------------------------------------------
+
+
+class SpeechConflict(Translated, ModalScreen[str]):
+    """Someone saved this speech first. Show both texts; the user chooses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "choose('edit')", "ui_minutes.conflict_keep_editing"),
+    ]
+    DEFAULT_CSS = """
+    SpeechConflict { align: center middle; }
+    #clash { width: 90%; max-width: 100; height: auto; max-height: 90%;
+             background: $panel; border: round $warning; padding: 0 1; }
+    #clash VerticalScroll { height: auto; max-height: 12; }
+    #clash .text { padding: 0 1; background: $boost; }
+    #clash Horizontal { height: auto; }
+    #clash Button { margin: 0 1 0 0; }
+    """
+
+    def __init__(self, mine: str, theirs: c.Speech) -> None:
+        super().__init__()
+        self.mine = mine
+        self.theirs = theirs
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="clash"):
+            yield Label(t("ui_minutes.conflict_title"), classes="section-title")
+            with VerticalScroll():
+                yield Label(t("ui_minutes.conflict_theirs"))
+                yield Static(content(self.theirs.text), classes="text", id="clash-theirs")
+                yield Label(t("ui_minutes.conflict_mine"))
+                yield Static(content(self.mine), classes="text", id="clash-mine")
+            with Horizontal():
+                yield Button(t("ui_minutes.conflict_overwrite"), id="overwrite",
+                             variant="warning")
+                yield Button(t("ui_minutes.conflict_take_theirs"), id="theirs")
+                yield Button(t("ui_minutes.conflict_keep_editing"), id="edit",
+                             variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#edit", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "edit")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+class Confirm(Translated, ModalScreen[bool]):
+    """Yes or no, with the question in the user's language."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "answer(False)", "ui_minutes.no"),
+        Binding("y", "answer(True)", "ui_minutes.yes"),
+    ]
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    #confirm { width: 70%; max-width: 80; height: auto; background: $panel;
+               border: round $accent; padding: 1 2; }
+    #confirm Horizontal { height: auto; margin: 1 0 0 0; }
+    #confirm Button { margin: 0 1 0 0; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(content(self.question))
+            with Horizontal():
+                yield Button(t("ui_minutes.yes"), id="yes", variant="warning")
+                yield Button(t("ui_minutes.no"), id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+# -- the screen -------------------------------------------------------------------------------
+
+
+class MinutesScreen(DataScreen):
+    """The live minutes of one meeting."""
+
+    # Textual declares this oddly (ClassVar[...] | None), hence the ignore.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # type: ignore[misc]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # App-wide F2-F4 and F6-F9 navigate; this screen keeps off them.
+        Binding("ctrl+s", "save", "ui_minutes.key_save", id="minutes.save"),
+        Binding("ctrl+t", "toggle_tab", "ui_minutes.key_toggle", id="minutes.toggle"),
+        Binding("ctrl+o", "edit_speech", "ui_minutes.key_edit", id="minutes.edit"),
+        Binding("ctrl+up", "item(-1)", "ui_minutes.key_prev_item", id="minutes.prev_item"),
+        Binding("ctrl+down", "item(1)", "ui_minutes.key_next_item", id="minutes.next_item"),
+        Binding("f10", "open_meeting", "ui_minutes.key_open", id="minutes.open"),
+        Binding("f10", "close_meeting", "ui_minutes.key_close", id="minutes.close"),
+        Binding("ctrl+l", "review", "ui_minutes.key_review", id="minutes.review"),
+        Binding("ctrl+r", "record", "ui_minutes.key_record", id="minutes.record"),
+        Binding("f5", "refresh", "ui.key_refresh", id="minutes.refresh"),
+        Binding("escape", "back", "ui_minutes.key_back", id="minutes.back"),
+    ]
+    DEFAULT_CSS = """
+    MinutesScreen #head { height: auto; }
+    MinutesScreen #main { height: 1fr; layout: vertical; }
+    MinutesScreen.-wide #main { layout: horizontal; }
+    MinutesScreen #agenda-box { height: auto; max-height: 5; }
+    MinutesScreen.-wide #agenda-box { width: 40; height: 1fr; max-height: 100%; }
+    MinutesScreen #agenda { height: auto; max-height: 4; border: none; }
+    MinutesScreen.-wide #agenda { max-height: 100%; height: 1fr; }
+    MinutesScreen #agenda-title { margin: 0 1; }
+    MinutesScreen TabbedContent { height: 1fr; }
+    MinutesScreen TabPane { padding: 0; }
+    MinutesScreen .pane { height: 1fr; }
+    MinutesScreen DataTable { max-height: 6; margin: 0; }
+    MinutesScreen.-wide DataTable { max-height: 12; }
+    MinutesScreen TextArea { height: 6; min-height: 4; }
+    MinutesScreen.-wide TextArea { height: 8; }
+    MinutesScreen .row { height: auto; }
+    MinutesScreen .row > Label { width: 12; padding: 0 1 0 0; }
+    MinutesScreen .row > Input { width: 1fr; }
+    MinutesScreen .votes > Label { width: auto; padding: 0 1; }
+    MinutesScreen .votes > Input { width: 8; }
+    MinutesScreen #written { display: none; }
+    MinutesScreen #written.-on { display: block; }
+    MinutesScreen #candidate-row { display: none; }
+    MinutesScreen #candidate-row.-on { display: block; }
+    MinutesScreen .line { height: auto; padding: 0 1; }
+    MinutesScreen #verdict.-passed { color: $success; text-style: bold; }
+    MinutesScreen #verdict.-failed { color: $error; text-style: bold; }
+    MinutesScreen #verdict.-invalid { color: $warning; }
+    MinutesScreen #speech-mode.-editing { background: $warning 30%; }
+    """
+
+    def __init__(self, meeting_id: int) -> None:
+        super().__init__()
+        self.meeting_id = meeting_id
+        self.record: MeetingRecord | None = None
+        self.people: MeetingPeople | None = None
+        self.items: list[c.AgendaItem | None] = [None]
+        self.item_index = 0
+        self.editing: c.Speech | None = None
+        self.base: VoteBase | None = None
+        self.base_act: Act | None = None
+        # Autosave: the latest text per draft key, the keys typed since the last save, and
+        # a generation per key so a save still in flight never revives a cleared draft.
+        self._texts: dict[str, str] = {}
+        self._dirty: set[str] = set()
+        self._gen: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._restored_once = False
+        self._pending_text = ""
+        self._rendered_wide = False
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="head", classes="who")
+        with Horizontal(id="main"):
+            with Vertical(id="agenda-box"):
+                yield OptionList(id="agenda")
+            with TabbedContent(id="tabs", initial="tab-speech"):
+                with TabPane(t("ui_minutes.tab_speeches"), id="tab-speech"), \
+                        VerticalScroll(classes="pane"):
+                    yield DataTable(id="speeches", cursor_type="row", zebra_stripes=True)
+                    yield NamePicker(t("field.speaker"), t("ui_minutes.speaker_hint"),
+                                     allow_free=True, id="speaker")
+                    yield TextArea(id="speech-text", soft_wrap=True, tab_behavior="focus",
+                                   show_line_numbers=False)
+                    yield Static(id="speech-mode", classes="line")
+                with TabPane(t("ui_minutes.tab_decisions"), id="tab-decision"), \
+                        VerticalScroll(classes="pane"):
+                    yield DataTable(id="decisions", cursor_type="row", zebra_stripes=True)
+                    with Horizontal(classes="row"):
+                        yield Label(t("ui_minutes.act"))
+                        yield Select([(content(enum_label(a)), a) for a in Act],
+                                     value=Act.GENERAL_DECISION, allow_blank=False,
+                                     compact=True, id="act")
+                    with Horizontal(classes="row", id="candidate-row"):
+                        yield Label(t("field.candidate"))
+                        yield Input(placeholder=t("ui_minutes.candidate_hint"),
+                                    compact=True, id="candidate")
+                    yield TextArea(id="decision-text", soft_wrap=True,
+                                   tab_behavior="focus", show_line_numbers=False)
+                    with Horizontal(classes="row votes", id="votes"):
+                        yield Label(t("ui_minutes.yes_votes"))
+                        yield Input(type="integer", compact=True, id="yes")
+                        yield Label(t("ui_minutes.no_votes"))
+                        yield Input(type="integer", compact=True, id="no")
+                        yield Label(t("ui_minutes.abstain_votes"))
+                        yield Input(type="integer", compact=True, id="abstain")
+                    with Horizontal(classes="row votes", id="written"):
+                        yield Label(t("ui_minutes.written"))
+                        yield Label(t("ui_minutes.yes_votes"))
+                        yield Input(type="integer", compact=True, id="wyes")
+                        yield Label(t("ui_minutes.no_votes"))
+                        yield Input(type="integer", compact=True, id="wno")
+                        yield Label(t("ui_minutes.abstain_votes"))
+                        yield Input(type="integer", compact=True, id="wabstain")
+                    yield Static(id="base", classes="line")
+                    yield Static(id="verdict", classes="line")
+                    yield NamePicker(t("ui_minutes.owner"), t("ui_minutes.owner_hint"),
+                                     allow_free=False, id="owner")
+                    with Horizontal(classes="row"):
+                        yield Label(t("ui_minutes.due"))
+                        yield Input(placeholder=t("ui_minutes.due_hint"), compact=True,
+                                    id="due")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#speech-text", TextArea).border_title = t("field.speech")
+        self.query_one("#decision-text", TextArea).border_title = t("field.decision")
+        self.set_interval(AUTOSAVE_SECONDS, self._autosave)
+        self.action_refresh()
+
+    # -- workers --------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="minutes")
+    def call(self, tag: str, fn: Callable[[], Any]) -> None:
+        """Run a service call in a thread; post Done, Refused or Clashed."""
+        try:
+            self.post_message(Done(tag, fn()))
+        except Conflict as exc:
+            self.post_message(Clashed(tag, exc.params.get("current"), exc.message()))
+        except BranchError as exc:
+            self.post_message(Refused(tag, exc.message()))
+        except Exception as exc:
+            self.post_message(Refused(tag, t("ui.unexpected", detail=type(exc).__name__)))
+
+    def action_refresh(self) -> None:
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        prefix = f"m={mid}:"
+
+        def load() -> tuple[MeetingRecord, MeetingPeople, dict[str, str]]:
+            record = svc.meetings.record(actor, mid)
+            people = svc.minutes.people(actor, mid)
+            drafts = {d.key: d.text for kind in ("speech:", "decision:")
+                      for d in svc.drafts.mine(actor, kind + prefix)}
+            return record, people, drafts
+
+        self.call("load", load)
+
+    def on_refused(self, message: Refused) -> None:
+        if message.tag in ("speech", "edit", "decision"):
+            self._retain()
+        self.notify(message.text, severity="error", markup=False, timeout=8)
+
+    def on_done(self, message: Done) -> None:
+        handler = getattr(self, f"_done_{message.tag}", None)
+        if handler is not None:
+            handler(message.data)
+
+    # -- loading and rendering ----------------------------------------------------------------
+
+    def _done_load(self, data: tuple[MeetingRecord, MeetingPeople, dict[str, str]]) -> None:
+        record, people, drafts = data
+        first = self.record is None
+        self.record, self.people = record, people
+        self.items = [*record.meeting.agenda, None]
+        self.item_index = min(self.item_index, len(self.items) - 1)
+        for key, text in drafts.items():
+            if key not in self._texts:
+                self._texts[key] = text
+        self._render_head()
+        self._render_agenda()
+        self._render_item()
+        self._fill_candidates()
+        if first:
+            self._restore_edit(drafts)
+            if self.editing is None and people.may_write \
+                    and record.meeting.status is MeetingStatus.OPEN:
+                self.query_one("#speaker-input", Input).focus()
+            if drafts and not self._restored_once:
+                self._restored_once = True
+                self.notify(t("ui_minutes.drafts_restored", n=len(drafts)), markup=False)
+        self._load_base()
+        self._update_state()
+        self.refresh_bindings()
+
+    def _who(self, member_id: int | None) -> str:
+        if member_id is None or self.people is None:
+            return t("ui_minutes.unset")
+        return self.people.names.get(member_id, t("ui_minutes.unset"))
+
+    def _render_head(self) -> None:
+        assert self.record is not None
+        m = self.record.meeting
+        until = t("ui_minutes.until", end=m.planned_end.strftime("%H:%M")) if m.planned_end else ""
+        self.query_one("#head", Static).update(content(t(
+            "ui_minutes.head", title=m.title, number=m.number or "-",
+            start=when(m.planned_start), until=until, place=m.place or t("ui_minutes.unset"),
+            moderator=self._who(m.moderator_id), recorder=self._who(m.recorder_id),
+            convener=self._who(m.convener_id), status=enum_label(m.status))))
+
+    def _item_id(self, item: c.AgendaItem | None) -> int | None:
+        return item.id if item is not None else None
+
+    def _render_agenda(self) -> None:
+        assert self.record is not None
+        options = self.query_one("#agenda", OptionList)
+        options.clear_options()
+        self._rendered_wide = self._wide
+        for i, item in enumerate(self.items):
+            iid = self._item_id(item)
+            n = sum(1 for s in self.record.speeches if s.agenda_item_id == iid)
+            d = sum(1 for x in self.record.decisions if x.agenda_item_id == iid)
+            if item is None:
+                title = t("ui_minutes.item_other")
+            else:
+                act = t("ui_minutes.item_act", act=enum_label(item.act)) if item.act else ""
+                title = t("ui_minutes.item", pos=item.position, title=item.title, act=act)
+            counts = t("ui_minutes.item_counts", n=n, d=d)
+            # Wide: the counts on a line of their own; narrow: one line per item.
+            label = f"{title}\n{counts}" if self._wide else f"{title} {counts}"
+            options.add_option(Option(content(label), id=str(i)))
+        options.highlighted = self.item_index
+
+    @property
+    def _wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def on_resize(self) -> None:
+        if self.record is not None and self._wide != self._rendered_wide:
+            self._render_agenda()
+
+    def _render_item(self) -> None:
+        assert self.record is not None
+        iid = self._item_id(self.items[self.item_index])
+        sp = self.query_one("#speeches", DataTable)
+        sp.clear(columns=True)
+        sp.add_columns(t("ui.col_time"), t("field.speaker"), t("field.speech"))
+        for s in self.record.speeches:
+            if s.agenda_item_id == iid:
+                sp.add_row(cell(s.spoken_at.strftime("%H:%M")), cell(s.speaker_name),
+                           cell(" ".join(s.text.split())), key=str(s.id))
+        if sp.row_count:
+            sp.move_cursor(row=sp.row_count - 1)
+        de = self.query_one("#decisions", DataTable)
+        de.clear(columns=True)
+        de.add_columns(t("ui_minutes.act"), t("field.decision"), t("ui.col_votes"),
+                       t("ui.col_result"), t("ui_minutes.owner"), t("ui_minutes.due"))
+        for x in self.record.decisions:
+            if x.agenda_item_id == iid:
+                de.add_row(cell(enum_label(x.act)), cell(" ".join(x.text.split())),
+                           cell(f"{x.yes}/{x.no}/{x.abstain}"),
+                           cell(t_params(x.reason_key, x.reason_params),
+                                "green" if x.passed else "red"),
+                           cell(self._who(x.follow_up_owner_id)
+                                if x.follow_up_owner_id else ""),
+                           cell(x.follow_up_due.isoformat() if x.follow_up_due else ""),
+                           key=str(x.id))
+        item = self.items[self.item_index]
+        if item is not None and item.act is not None:
+            self.query_one("#act", Select).value = item.act
+        self._load_texts()
+
+    @on(NamePicker.Picked, "#speaker")
+    def _speaker_picked(self, _event: NamePicker.Picked) -> None:
+        self.query_one("#speech-text", TextArea).focus()
+
+    @on(NamePicker.Picked, "#owner")
+    def _owner_picked(self, _event: NamePicker.Picked) -> None:
+        self.query_one("#due", Input).focus()
+
+    def _fill_candidates(self) -> None:
+        assert self.record is not None and self.people is not None
+        roll: list[tuple[int | None, str, str]] = []
+        seen: set[int] = set()
+        for a in self.record.attendance:
+            note = enum_label(a.status) if a.status else ""
+            roll.append((a.member_id, a.member_name, note))
+            seen.add(a.member_id)
+        officers: list[tuple[int | None, str, str]] = [
+            (mid, name, "") for mid, name in self.people.names.items() if mid not in seen]
+        guests: list[tuple[int | None, str, str]] = [
+            (None, g.name, t("ui_minutes.guest")) for g in self.record.guests]
+        self.query_one("#speaker", NamePicker).set_candidates(roll + officers + guests)
+        self.query_one("#owner", NamePicker).set_candidates(
+            [(mid, name, note) for mid, name, note in roll + officers])
+
+    # -- state: what may be done now ---------------------------------------------------------
+
+    @property
+    def status(self) -> MeetingStatus | None:
+        return self.record.meeting.status if self.record else None
+
+    @property
+    def may_write(self) -> bool:
+        return bool(self.people and self.people.may_write
+                    and self.status is MeetingStatus.OPEN)
+
+    def _update_state(self) -> None:
+        writable = self.may_write
+        for selector in ("#speech-text", "#decision-text"):
+            self.query_one(selector, TextArea).read_only = not writable
+        for widget in self.query(Input):
+            widget.disabled = not writable
+        self.query_one("#act", Select).disabled = not writable
+        mode = self.query_one("#speech-mode", Static)
+        if self.editing is not None:
+            mode.update(content(t("ui_minutes.editing", name=self.editing.speaker_name,
+                                  time=self.editing.spoken_at.strftime("%H:%M"))))
+            mode.add_class("-editing")
+        else:
+            mode.remove_class("-editing")
+            mode.update(content(self._state_hint()))
+
+    def _state_hint(self) -> str:
+        if self.people is not None and not self.people.may_write:
+            return t("ui_minutes.read_only")
+        if self.status is MeetingStatus.PLANNED:
+            return t("ui_minutes.not_open_yet")
+        if self.status in (MeetingStatus.CLOSED, MeetingStatus.SEALED):
+            return t("ui_minutes.closed")
+        return t("ui_minutes.save_hint")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.record is None or self.people is None:
+            return action in ("back", "refresh", "tab", "toggle_tab", "item")
+        if action == "open_meeting":
+            return self.people.may_run and self.status is MeetingStatus.PLANNED
+        if action == "close_meeting":
+            return self.people.may_run and self.status is MeetingStatus.OPEN
+        if action in ("save", "edit_speech"):
+            if not self.people.may_write:
+                return False
+            return True if self.status is MeetingStatus.OPEN else None
+        return True
+
+    # -- agenda items ------------------------------------------------------------------------
+
+    def action_item(self, step: int) -> None:
+        self._select_item((self.item_index + step) % len(self.items))
+
+    @on(OptionList.OptionHighlighted, "#agenda")
+    def _agenda_moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None and int(event.option.id) != self.item_index:
+            self._select_item(int(event.option.id))
+
+    def _select_item(self, index: int) -> None:
+        if self.record is None or index == self.item_index:
+            return
+        self._flush()
+        self._stop_editing()
+        self.item_index = index
+        self.query_one("#agenda", OptionList).highlighted = index
+        self._render_item()
+        self._update_state()
+
+    def action_toggle_tab(self) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        self.action_tab("speech" if tabs.active == "tab-decision" else "decision")
+
+    def action_tab(self, which: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"tab-{which}"
+        if which == "speech":
+            first = "#speech-text" if self.editing is not None else "#speaker-input"
+        elif needs_candidate(self.act) and not self.query_one("#candidate", Input).value:
+            first = "#candidate"
+        else:
+            first = "#decision-text"
+        self.query_one(first).focus()
+
+    # -- drafts ------------------------------------------------------------------------------
+
+    def _speech_key(self) -> str:
+        if self.editing is not None:
+            return f"speech:m={self.meeting_id}:s={self.editing.id}:v={self.editing.version}"
+        return f"speech:m={self.meeting_id}:i={self._item_id(self.items[self.item_index]) or NO_ITEM}"
+
+    def _decision_key(self) -> str:
+        return f"decision:m={self.meeting_id}:i={self._item_id(self.items[self.item_index]) or NO_ITEM}"
+
+    def _load_texts(self) -> None:
+        for selector, key in (("#speech-text", self._speech_key()),
+                              ("#decision-text", self._decision_key())):
+            area = self.query_one(selector, TextArea)
+            with area.prevent(TextArea.Changed):
+                area.load_text(self._texts.get(key, ""))
+
+    def _restore_edit(self, drafts: dict[str, str]) -> None:
+        """An edit of a speech that was interrupted: reopen it with the typed text."""
+        assert self.record is not None
+        prefix = f"speech:m={self.meeting_id}:s="
+        for key in drafts:
+            if not key.startswith(prefix):
+                continue
+            sid_part, _, ver_part = key[len(prefix):].partition(":v=")
+            speech = next((s for s in self.record.speeches if str(s.id) == sid_part), None)
+            if speech is None or not ver_part.isdigit():
+                continue
+            self.item_index = next((i for i, it in enumerate(self.items)
+                                    if self._item_id(it) == speech.agenda_item_id), 0)
+            self._render_agenda()
+            self._render_item()
+            self.editing = c.Speech(**{**speech.__dict__, "version": int(ver_part)})
+            self._load_texts()
+            return
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        key = self._speech_key() if event.text_area.id == "speech-text" else self._decision_key()
+        text = event.text_area.text
+        if self._texts.get(key, "") != text:
+            self._texts[key] = text
+            self._dirty.add(key)
+
+    def on_descendant_blur(self, event: Any) -> None:
+        if isinstance(event.widget, TextArea):
+            self._flush()
+
+    def _autosave(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        """Save every draft typed since the last save, off the event loop. Runs as an app
+        worker so that leaving the screen does not cancel it."""
+        if not self._dirty:
+            return
+        svc, actor = self.services, self.actor
+        batch = [(key, self._texts.get(key, ""), self._gen.get(key, 0)) for key in self._dirty]
+        self._dirty.clear()
+
+        def save() -> None:
+            for key, text, gen in batch:
+                with self._lock:
+                    if self._gen.get(key, 0) != gen:
+                        continue  # the entry was saved meanwhile: its draft is gone
+                    try:
+                        if text.strip():
+                            svc.drafts.save(actor, key, text)
+                        else:
+                            svc.drafts.clear(actor, key)
+                    except BranchError:
+                        pass  # a draft is a convenience; the text stays on screen
+
+        self.app.run_worker(save, thread=True, exit_on_error=False, group="autosave")
+
+    def _retain(self) -> None:
+        """A save was refused: what is on screen is still a draft."""
+        for selector, key in (("#speech-text", self._speech_key()),
+                              ("#decision-text", self._decision_key())):
+            text = self.query_one(selector, TextArea).text
+            if text.strip() and self._texts.get(key) != text:
+                self._texts[key] = text
+                self._dirty.add(key)
+
+    def _forget(self, key: str) -> None:
+        """The entry was saved: its draft must not come back."""
+        self._gen[key] = self._gen.get(key, 0) + 1
+        self._texts.pop(key, None)
+        self._dirty.discard(key)
+
+    # -- speeches ----------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.query_one("#tabs", TabbedContent).active == "tab-decision":
+            self._save_decision()
+        else:
+            self._save_speech()
+
+    def _refuse(self) -> bool:
+        """Forced past a hidden key: say why nothing happens."""
+        if self.may_write:
+            return False
+        if self.people is not None and not self.people.may_write:
+            self.notify(t("perm.minutes"), severity="error", markup=False)
+        elif self.status is MeetingStatus.PLANNED:
+            self.notify(t("minutes.not_open"), severity="warning", markup=False)
+        else:
+            self.notify(t("ui_minutes.closed"), severity="warning", markup=False)
+        return True
+
+    def _save_speech(self) -> None:
+        if self._refuse():
+            return
+        area = self.query_one("#speech-text", TextArea)
+        text = area.text
+        if not text.strip():
+            self.notify(t("ui_minutes.empty_speech"), severity="warning", markup=False)
+            area.focus()
+            return
+        key = self._speech_key()
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        if self.editing is not None:
+            speech_id, version = self.editing.id, self.editing.version
+            self._forget(key)
+            self._pending_text = text
+
+            def edit() -> c.Speech:
+                with self._lock:
+                    out = svc.minutes.edit_speech(actor, speech_id, text, version)
+                    svc.drafts.clear(actor, key)
+                    return out
+
+            self.call("edit", edit)
+            return
+        picked = self.query_one("#speaker", NamePicker).resolve()
+        if picked is None:
+            self.notify(t("ui_minutes.pick_speaker"), severity="warning", markup=False)
+            self.query_one("#speaker-input", Input).focus()
+            return
+        speaker_id, speaker_name = picked
+        item_id = self._item_id(self.items[self.item_index])
+        self._forget(key)
+
+        def add() -> c.Speech:
+            with self._lock:
+                out = svc.minutes.add_speech(actor, mid, text, speaker_id=speaker_id,
+                                             speaker_name=speaker_name,
+                                             agenda_item_id=item_id)
+                svc.drafts.clear(actor, key)
+                return out
+
+        self._pending_text = text
+        self.call("speech", add)
+
+    def _done_speech(self, speech: c.Speech) -> None:
+        area = self.query_one("#speech-text", TextArea)
+        if area.text == self._pending_text:
+            with area.prevent(TextArea.Changed):
+                area.load_text("")
+        self.query_one("#speaker", NamePicker).clear()
+        self.notify(t("ui_minutes.speech_saved", name=speech.speaker_name), markup=False)
+        self.query_one("#speaker-input", Input).focus()
+        self.action_refresh()
+
+    def _done_edit(self, speech: c.Speech) -> None:
+        self.editing = None
+        self.notify(t("ui_minutes.speech_updated", name=speech.speaker_name), markup=False)
+        self._load_texts()
+        self._update_state()
+        self.action_refresh()
+
+    def action_edit_speech(self) -> None:
+        if self.record is None or self._refuse():
+            return
+        table = self.query_one("#speeches", DataTable)
+        if table.row_count == 0:
+            self.notify(t("ui_minutes.no_speech_to_edit"), severity="warning", markup=False)
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        speech = next(s for s in self.record.speeches if str(s.id) == str(key.value))
+        self._flush()
+        self.editing = speech
+        self.action_tab("speech")
+        k = self._speech_key()
+        self._texts.setdefault(k, speech.text)
+        self._load_texts()
+        self._update_state()
+        self.query_one("#speech-text", TextArea).focus()
+
+    @on(DataTable.RowSelected, "#speeches")
+    def _speech_chosen(self, _event: DataTable.RowSelected) -> None:
+        self.action_edit_speech()
+
+    def _stop_editing(self) -> None:
+        if self.editing is not None:
+            self._forget(self._speech_key())
+            self.editing = None
+            self._load_texts()
+            self._update_state()
+
+    def on_clashed(self, message: Clashed) -> None:
+        if message.tag != "edit" or not isinstance(message.current, c.Speech):
+            self.notify(message.text, severity="warning", markup=False, timeout=10)
+            return
+        mine: str = self._pending_text
+        theirs: c.Speech = message.current
+        # Keep the user's text on screen (and in a draft) whatever they choose next.
+        key = self._speech_key()
+        self._texts[key] = mine
+        self._dirty.add(key)
+        self.notify(message.text, severity="warning", markup=False, timeout=10)
+
+        def chosen(choice: str | None) -> None:
+            assert self.editing is not None
+            self._forget(self._speech_key())
+            self.editing = theirs
+            if choice == "theirs":
+                self._stop_editing()
+                self.action_refresh()
+                return
+            # Rebase on the newer version; the user's text stays.
+            new_key = self._speech_key()
+            self._texts[new_key] = mine
+            self._dirty.add(new_key)
+            self._load_texts()
+            self._update_state()
+            if choice == "overwrite":
+                self._save_speech()
+            else:
+                self.query_one("#speech-text", TextArea).focus()
+
+        self.app.push_screen(SpeechConflict(mine, theirs), chosen)
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    @property
+    def act(self) -> Act:
+        value = self.query_one("#act", Select).value
+        return value if isinstance(value, Act) else Act.GENERAL_DECISION
+
+    @on(Select.Changed, "#act")
+    def _act_changed(self, _event: Select.Changed) -> None:
+        act = self.act
+        self.query_one("#candidate-row").set_class(needs_candidate(act), "-on")
+        self.query_one("#written").set_class(
+            counts_written(act, self.services.ctx.rules), "-on")
+        self._load_base()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-decision":
+            self._load_base()  # attendance may have changed since
+
+    def _load_base(self) -> None:
+        """Who may vote, as marked so far, for the chosen act (kept until the new one)."""
+        if self.record is None:
+            return
+        svc, actor, mid, act = self.services, self.actor, self.meeting_id, self.act
+        if self.base_act is not act:
+            self.base = None
+            self._show_verdict()
+        self.call("base", lambda: (act, svc.minutes.preview_vote(actor, mid, act)))
+
+    def _done_base(self, data: tuple[Act, VoteBase]) -> None:
+        act, base = data
+        if act is self.act:
+            self.base, self.base_act = base, act
+            self._show_verdict()
+
+    def _number(self, selector: str) -> int:
+        value = self.query_one(selector, Input).value.strip()
+        try:
+            return int(value) if value else 0
+        except ValueError:
+            return 0
+
+    def _tally(self) -> Tally:
+        written = counts_written(self.act, self.services.ctx.rules)
+        return Tally(self._number("#yes"), self._number("#no"), self._number("#abstain"),
+                     self._number("#wyes") if written else 0,
+                     self._number("#wno") if written else 0,
+                     self._number("#wabstain") if written else 0)
+
+    @on(Input.Changed, "#yes, #no, #abstain, #wyes, #wno, #wabstain")
+    def _votes_typed(self, _event: Input.Changed) -> None:
+        self._show_verdict()
+
+    def verdict(self) -> VoteOutcome | str | None:
+        """The verdict for the numbers on screen, or why there is none."""
+        if self.base is None:
+            return None
+        try:
+            return evaluate(self.act, self.base, self._tally(), self.services.ctx.rules)
+        except ValidationError as exc:
+            return exc.message()
+
+    def _show_verdict(self) -> None:
+        base_line = self.query_one("#base", Static)
+        line = self.query_one("#verdict", Static)
+        line.remove_class("-passed", "-failed", "-invalid")
+        if self.base is None:
+            base_line.update(content(t("ui_minutes.base_loading")))
+            line.update("")
+            return
+        empty = evaluate(self.act, self.base, Tally(0, 0, 0), self.services.ctx.rules)
+        key = ("ui_minutes.base_committee" if self.act is Act.COMMITTEE_DECISION
+               else "ui_minutes.base")
+        base_line.update(content(t(key, expected=self.base.entitled_expected,
+                                   present=self.base.entitled_present,
+                                   needed_present=empty.needed_present,
+                                   needed_yes=empty.needed_yes)))
+        outcome = self.verdict()
+        if isinstance(outcome, str):
+            line.add_class("-invalid")
+            line.update(content(outcome))
+        elif outcome is not None:
+            line.add_class("-passed" if outcome.passed else "-failed")
+            word = t("ui_minutes.passed" if outcome.passed else "ui_minutes.failed")
+            line.update(content(t("ui_minutes.verdict", word=word,
+                                  reason=t_params(outcome.reason_key, outcome.params))))
+
+    def _save_decision(self) -> None:
+        if self._refuse():
+            return
+        text = self.query_one("#decision-text", TextArea).text
+        if not text.strip():
+            self.notify(t("ui_minutes.empty_decision"), severity="warning", markup=False)
+            self.query_one("#decision-text", TextArea).focus()
+            return
+        outcome = self.verdict()
+        if isinstance(outcome, str):
+            self.notify(outcome, severity="error", markup=False, timeout=8)
+            return
+        act = self.act
+        candidate_name = self.query_one("#candidate", Input).value.strip()
+        candidate_id = None
+        if needs_candidate(act):
+            if not candidate_name:
+                self.notify(t("decision.candidate_required"), severity="warning",
+                            markup=False)
+                self.query_one("#candidate", Input).focus()
+                return
+            hit = unique_match(candidate_name, [(mid, name) for mid, name, _n in
+                                                self.query_one("#owner", NamePicker).candidates
+                                                if mid is not None])
+            if hit is not None and hit[1] == candidate_name:
+                candidate_id = hit[0]
+        owner_picker = self.query_one("#owner", NamePicker)
+        owner_id = None
+        if owner_picker.input.value.strip():
+            owner = owner_picker.resolve()
+            if owner is None or owner[0] is None:
+                self.notify(t("ui_minutes.bad_owner", value=owner_picker.input.value),
+                            severity="error", markup=False, timeout=8)
+                owner_picker.input.focus()
+                return
+            owner_id = owner[0]
+        due_text = self.query_one("#due", Input).value.strip()
+        due = None
+        if due_text:
+            due = parse_day(due_text)
+            if due is None:
+                self.notify(t("ui_minutes.bad_due", value=due_text), severity="error",
+                            markup=False, timeout=8)
+                self.query_one("#due", Input).focus()
+                return
+            assert self.record is not None
+            if due < self.record.meeting.planned_start.date():
+                self.notify(t("ui_minutes.due_past", value=due.isoformat()),
+                            severity="error", markup=False, timeout=8)
+                self.query_one("#due", Input).focus()
+                return
+        tally = self._tally()
+        draft = VoteDraft(act=act, text=text, yes=tally.yes, no=tally.no,
+                          abstain=tally.abstain, written_yes=tally.written_yes,
+                          written_no=tally.written_no, written_abstain=tally.written_abstain,
+                          agenda_item_id=self._item_id(self.items[self.item_index]),
+                          candidate_id=candidate_id, candidate_name=candidate_name,
+                          follow_up_owner_id=owner_id, follow_up_due=due)
+        key = self._decision_key()
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        self._forget(key)
+
+        def record() -> c.Decision:
+            with self._lock:
+                out = svc.minutes.record_decision(actor, mid, draft)
+                svc.drafts.clear(actor, key)
+                return out
+
+        self.call("decision", record)
+
+    def _done_decision(self, decision: c.Decision) -> None:
+        area = self.query_one("#decision-text", TextArea)
+        with area.prevent(TextArea.Changed):
+            area.load_text("")
+        for selector in ("#yes", "#no", "#abstain", "#wyes", "#wno", "#wabstain",
+                         "#candidate", "#due"):
+            self.query_one(selector, Input).value = ""
+        self.query_one("#owner", NamePicker).clear()
+        word = t("ui_minutes.passed" if decision.passed else "ui_minutes.failed")
+        self.notify(t("ui_minutes.decision_saved", word=word), markup=False)
+        self.action_refresh()
+
+    # -- the meeting's life cycle ----------------------------------------------------------
+
+    def action_open_meeting(self) -> None:
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call("opened", lambda: svc.meetings.open(actor, mid))
+
+        self.app.push_screen(Confirm(t("ui_minutes.confirm_open")), answered)
+
+    def _done_opened(self, _meeting: c.Meeting) -> None:
+        self.notify(t("ui_minutes.opened"), markup=False)
+        self.record = None  # reload as if new: drafts, vote base
+        self.action_refresh()
+
+    def action_close_meeting(self) -> None:
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        self._flush()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call("closed", lambda: svc.meetings.close(actor, mid))
+
+        self.app.push_screen(Confirm(t("ui_minutes.confirm_close")), answered)
+
+    def _done_closed(self, _meeting: c.Meeting) -> None:
+        from branchtui.ui.screens.review import ReviewScreen
+
+        self.notify(t("ui_minutes.closed_note"), markup=False)
+        self.action_refresh()
+        self.app.push_screen(ReviewScreen(self.meeting_id))
+
+    def action_review(self) -> None:
+        from branchtui.ui.screens.review import ReviewScreen
+
+        self._flush()
+        self.app.push_screen(ReviewScreen(self.meeting_id))
+
+    def action_record(self) -> None:
+        from branchtui.ui.screens.record import RecordScreen
+
+        self._flush()
+        self.app.push_screen(RecordScreen(self.meeting_id))
+
+    def action_back(self) -> None:
+        if self.editing is not None:
+            self._stop_editing()
+            return
+        self._flush()
+        self.app.pop_screen()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        for name, action, call in (
+            ("save", "save", self.action_save),
+            ("toggle", "toggle_tab", self.action_toggle_tab),
+            ("speeches", "tab", lambda: self.action_tab("speech")),
+            ("decisions", "tab", lambda: self.action_tab("decision")),
+            ("edit", "edit_speech", self.action_edit_speech),
+            ("prev_item", "item", lambda: self.action_item(-1)),
+            ("next_item", "item", lambda: self.action_item(1)),
+            ("open", "open_meeting", self.action_open_meeting),
+            ("close", "close_meeting", self.action_close_meeting),
+            ("review", "review", self.action_review),
+            ("record", "record", self.action_record),
+        ):
+            if self.check_action(action, ()):
+                out.append((t(f"ui_minutes.cmd_{name}"), t(f"ui_minutes.cmd_{name}_help"), call))
+        return out

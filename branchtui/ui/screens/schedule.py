@@ -1,0 +1,924 @@
+"""Scheduling a sitting (once, or as a series), and editing or cancelling a planned one.
+
+The form keeps whatever the user typed: a bad date, a refused 支委会 or a stale edit is
+explained next to the form and nothing is cleared. Saving runs in a thread worker."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
+
+from branchtui.core import model as c
+from branchtui.core import recurrence
+from branchtui.core.enums import Act, MeetingStatus, Obligation
+from branchtui.core.errors import BranchError, Conflict, ValidationError
+from branchtui.i18n import enum_label, language, t
+from branchtui.services import MeetingDraft
+from branchtui.services.meetings import ScheduleScope, SeriesInfo
+from branchtui.ui.bindings import Translated
+from branchtui.ui.screens.base import DataScreen, Failed, Loaded
+from branchtui.ui.text import cell, content, when
+
+NO_REPEAT = "none"
+GROUP_SERIES = "group_series"
+REPEAT_KINDS = (NO_REPEAT, recurrence.Preset.MONTHLY_NTH_WEEKDAY,
+                recurrence.Preset.QUARTERLY_LAST_WEEKDAY, recurrence.Preset.MONTHLY_ON_DAY,
+                GROUP_SERIES, recurrence.Preset.CUSTOM)
+PREVIEW_COUNT = 5
+
+_DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
+_DATE_COMPACT_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_TIME_RE = re.compile(r"([0-9]{1,2})\s*(?:[:.点时]\s*([0-9]{1,2})?\s*分?)?")
+_TIME_COMPACT_RE = re.compile(r"([0-9]{2})([0-9]{2})")
+
+
+# -- reading what was typed (pure; tested directly) ------------------------------------------
+
+
+def _normal(text: str) -> str:
+    # Full-width digits and colons become ASCII; a 60-year-old's IME types them.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_day(text: str) -> date:
+    """2026-12-04, 2026/12/4, 2026.12.4, 2026年12月4日, 20261204 (full-width too)."""
+    s = _normal(text)
+    m = _DATE_RE.fullmatch(s) or _DATE_COMPACT_RE.fullmatch(s)
+    if not s or m is None:
+        raise ValidationError("ui_meetings.bad_date", text=text.strip()[:40])
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValidationError("ui_meetings.no_such_day", text=text.strip()[:40]) from None
+
+
+def parse_clock(text: str, field: str) -> time:
+    """14:30, 14：30, 1430, 14点30, 14点 (full-width too). ``field`` names it in errors."""
+    s = _normal(text)
+    m = _TIME_COMPACT_RE.fullmatch(s) or _TIME_RE.fullmatch(s)
+    if not s or m is None:
+        raise ValidationError("ui_meetings.bad_time", field=field, text=text.strip()[:20])
+    hour, minute = int(m[1]), int(m[2] or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValidationError("ui_meetings.bad_time", field=field, text=text.strip()[:20])
+    return time(hour, minute)
+
+
+def default_title(day: date, kinds: list[Obligation]) -> str:
+    """2026年12月主题党日 (the kinds joined by 、), the way branches name their sittings."""
+    names = "、".join(enum_label(k) for k in kinds) or t("ui_meetings.meeting")
+    return t("ui_meetings.default_title", year=day.year, month=day.month, kinds=names)
+
+
+def repeat_rule(kind: str, n: int, weekday: int, day_text: str, custom: str) -> str:
+    """Rule text for the chosen kind of repetition; ValidationError when it cannot be
+    built (the message says why)."""
+    if kind in (recurrence.Preset.MONTHLY_NTH_WEEKDAY, GROUP_SERIES):
+        return recurrence.monthly_nth_weekday(n, weekday)
+    if kind == recurrence.Preset.QUARTERLY_LAST_WEEKDAY:
+        return recurrence.quarterly_last_weekday(weekday)
+    if kind == recurrence.Preset.MONTHLY_ON_DAY:
+        s = _normal(day_text)
+        if not re.fullmatch(r"-?[0-9]{1,2}", s):
+            raise ValidationError("ui_meetings.bad_month_day", text=day_text.strip()[:20])
+        return recurrence.monthly_on_day(int(s))
+    return recurrence.normalise(custom)
+
+
+def _note(box: Static, text: str) -> None:
+    """A line under the form that takes no room while it has nothing to say."""
+    box.update(content(text))
+    box.set_class(not text, "-empty")
+
+
+def cancel_call(services: Any, actor: Any, mtg: c.Meeting, reason: str,
+                whole_series: bool) -> Callable[[], str]:
+    """A call for a worker: cancel one sitting, or every future one of its series; returns
+    what to tell the user."""
+    def call() -> str:
+        if whole_series and mtg.series_id is not None:
+            n = services.meetings.cancel_series(actor, mtg.series_id, reason)
+            return t("ui_meetings.series_cancelled", n=n)
+        services.meetings.cancel(actor, mtg.id, mtg.version, reason)
+        return t("ui_meetings.cancelled", title=mtg.title)
+    return call
+
+
+# -- dialogs -----------------------------------------------------------------------------------
+
+
+class CancelDialog(Translated, ModalScreen[tuple[str, bool] | None]):
+    """Cancel a planned sitting with a reason; for a series occurrence, this one or all."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "ui.key_back"),
+        Binding("ctrl+s", "confirm", "ui_meetings.key_confirm_cancel"),
+    ]
+    DEFAULT_CSS = """
+    CancelDialog { align: center middle; }
+    #cancel-box { width: 70; max-width: 96%; height: auto; max-height: 96%;
+                  background: $panel; border: round $error; padding: 0 1; }
+    #cancel-box Input { margin: 0 0 1 0; }
+    #cancel-box RadioSet { width: 100%; height: auto; }
+    #cancel-buttons { height: auto; align-horizontal: right; }
+    #cancel-buttons Button { margin: 0 1; min-width: 10; }
+    """
+
+    def __init__(self, meeting: c.Meeting) -> None:
+        super().__init__()
+        self.meeting = meeting
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="cancel-box"):
+            yield Label(t("ui_meetings.cancel_title"), classes="section-title")
+            yield Static(content(t("ui_meetings.cancel_which", title=self.meeting.title,
+                                   start=when(self.meeting.planned_start))))
+            yield Input(placeholder=t("ui_meetings.cancel_reason"), id="cancel-reason",
+                        compact=True)
+            if self.meeting.series_id is not None:
+                with RadioSet(id="cancel-scope"):
+                    yield RadioButton(t("ui_meetings.scope_one"), value=True, id="one")
+                    yield RadioButton(t("ui_meetings.scope_series"), id="series")
+            yield Static(id="cancel-error", classes="error")
+            with Horizontal(id="cancel-buttons"):
+                yield Button(t("ui_meetings.confirm_cancel"), variant="error", id="do-cancel")
+                yield Button(t("ui.key_back"), id="keep")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel-reason", Input).focus()
+
+    def action_confirm(self) -> None:
+        reason = self.query_one("#cancel-reason", Input).value
+        if not reason.strip():
+            self.query_one("#cancel-error", Static).update(
+                content(t("ui_meetings.reason_required")))
+            self.query_one("#cancel-reason", Input).focus()
+            return
+        whole = False
+        if self.meeting.series_id is not None:
+            whole = self.query_one("#series", RadioButton).value
+        self.dismiss((reason, whole))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#cancel-reason")
+    def _submitted(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#do-cancel")
+    def _pressed_cancel(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#keep")
+    def _pressed_keep(self) -> None:
+        self.dismiss(None)
+
+
+class ConflictDialog(Translated, ModalScreen[str]):
+    """Someone saved the sitting first: show their values next to the user's and let the
+    user choose. Answers "mine" (save mine over theirs), "theirs" (take theirs into the
+    form) or "edit" (keep editing; nothing is saved)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "choose('edit')", "ui_meetings.key_keep_editing"),
+        Binding("ctrl+s", "choose('mine')", "ui_meetings.key_keep_mine"),
+        Binding("ctrl+t", "choose('theirs')", "ui_meetings.key_take_theirs"),
+    ]
+    DEFAULT_CSS = """
+    ConflictDialog { align: center middle; }
+    #conflict-box { width: 84; max-width: 98%; height: auto; max-height: 98%;
+                    background: $panel; border: round $warning; padding: 0 1; }
+    #conflict-box Static { height: auto; margin: 0 0 1 0; }
+    #conflict-buttons { height: auto; }
+    #conflict-buttons Button { margin: 0 1 0 0; }
+    """
+
+    def __init__(self, current: c.Meeting | None, mine: dict[str, str]) -> None:
+        super().__init__()
+        self.current = current
+        self.mine = mine
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="conflict-box"):
+            yield Label(t("ui_meetings.conflict_title"), classes="section-title")
+            yield Static(content(t("ui_meetings.conflict_explain")))
+            if self.current is not None:
+                cur = self.current
+                yield Static(content(t(
+                    "ui_meetings.conflict_theirs", title=cur.title,
+                    start=when(cur.planned_start), end=when(cur.planned_end), place=cur.place,
+                    status=enum_label(cur.status))), id="theirs")
+            yield Static(content(t("ui_meetings.conflict_mine", **self.mine)), id="mine")
+            with Horizontal(id="conflict-buttons"):
+                yield Button(t("ui_meetings.keep_mine"), variant="warning", id="mine-btn")
+                if self.current is not None:
+                    yield Button(t("ui_meetings.take_theirs"), id="theirs-btn")
+                yield Button(t("ui_meetings.keep_editing"), variant="primary", id="edit-btn")
+
+    def on_mount(self) -> None:
+        self.query_one("#edit-btn", Button).focus()
+
+    def action_choose(self, answer: str) -> None:
+        if answer == "theirs" and self.current is None:
+            return
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose((event.button.id or "edit-btn").removesuffix("-btn"))
+
+
+# -- the form ----------------------------------------------------------------------------------
+
+
+class Saved(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class SaveFailed(Message):
+    def __init__(self, error: BranchError | None, text: str) -> None:
+        super().__init__()
+        self.error = error
+        self.text = text
+
+
+class Overlaps(Message):
+    def __init__(self, meetings: list[c.Meeting]) -> None:
+        super().__init__()
+        self.meetings = meetings
+
+
+class ScheduleScreen(DataScreen):
+    """Schedule a sitting of ``branch_id``, or edit the planned sitting ``meeting_id``.
+    Dismissed with True when something was saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "ui.key_back", id="schedule.back"),
+        Binding("ctrl+s", "save", "ui_meetings.key_save", id="schedule.save", priority=True),
+        Binding("f8", "cancel_meeting", "ui_meetings.key_cancel", id="schedule.cancel"),
+        Binding("delete", "remove_agenda", "ui_meetings.key_remove_agenda",
+                id="schedule.remove_agenda", show=False),
+    ]
+    DEFAULT_CSS = """
+    ScheduleScreen #form { padding: 0 1; }
+    ScheduleScreen .row { height: auto; margin: 0 0 0 0; }
+    ScheduleScreen .row > Label { width: 10; padding: 0 1 0 0; text-style: bold; }
+    ScheduleScreen .row > Input, ScheduleScreen .row > Select { width: 1fr; }
+    ScheduleScreen #kinds { grid-size: 4; grid-gutter: 0 0; height: auto; width: 1fr; }
+    ScheduleScreen #kinds Checkbox { width: 100%; padding: 0; }
+    ScheduleScreen #people > Select { width: 1fr; margin: 0 1 0 0; }
+    ScheduleScreen #date, ScheduleScreen #start, ScheduleScreen #end { width: 1fr; margin: 0 1 0 0; }
+    ScheduleScreen #agenda { height: auto; max-height: 8; margin: 0 0 0 10; }
+    ScheduleScreen #agenda-title { width: 2fr; margin: 0 1 0 0; }
+    ScheduleScreen #agenda-act { width: 1fr; }
+    ScheduleScreen #rec-params > * { width: 1fr; margin: 0 1 0 0; }
+    ScheduleScreen .note { height: auto; margin: 0 0 0 10; }
+    ScheduleScreen .warning { color: $warning; height: auto; }
+    ScheduleScreen .-empty { display: none; }
+    ScheduleScreen #buttons { height: auto; margin: 1 0 0 0; }
+    ScheduleScreen #buttons Button { margin: 0 1 0 0; }
+    ScheduleScreen RadioSet { height: auto; }
+    ScheduleScreen .-hidden { display: none; }
+    """
+
+    def __init__(self, branch_id: int, meeting_id: int | None = None) -> None:
+        super().__init__()
+        self.branch_id = branch_id
+        self.meeting_id = meeting_id
+        self.meeting: c.Meeting | None = None
+        self.series: SeriesInfo | None = None
+        self.scope: ScheduleScope | None = None
+        self.agenda: list[tuple[str, Act | None]] = []
+        self._auto_title = ""
+        self._saving = False
+        self._loaded = False
+        self._overlap_seq = 0
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static(id="mode", classes="who")
+            with Horizontal(classes="row"):
+                yield Label(t("ui_meetings.f_kinds"))
+                with Grid(id="kinds"):
+                    for o in Obligation:
+                        yield Checkbox(enum_label(o), value=o is Obligation.THEME_DAY,
+                                       id=f"ob-{o.value}", compact=True)
+            yield Static(id="kinds-note", classes="warning note -empty")
+            with Horizontal(classes="row"):
+                yield Label(t("ui_meetings.f_group"))
+                yield Select([], prompt=t("ui_meetings.whole_branch"), id="group", compact=True)
+            with Horizontal(classes="row"):
+                yield Label(t("field.title"))
+                yield Input(id="title", compact=True)
+            with Horizontal(classes="row"):
+                yield Label(t("ui_meetings.f_when"))
+                yield Input(placeholder=t("ui_meetings.date_hint"), id="date", compact=True)
+                yield Input(placeholder=t("ui_meetings.start_hint"), id="start", compact=True)
+                yield Input(placeholder=t("ui_meetings.end_hint"), id="end", compact=True)
+            yield Static(id="when-error", classes="error note -empty")
+            yield Static(id="overlap", classes="warning note -empty")
+            with Horizontal(classes="row"):
+                yield Label(t("field.place"))
+                yield Input(id="place", compact=True)
+            with Horizontal(classes="row", id="people"):
+                yield Label(t("ui_meetings.f_people"))
+                yield Select([], prompt=t("ui_meetings.convener"), id="convener", compact=True)
+                yield Select([], prompt=t("ui_meetings.moderator"), id="moderator",
+                             compact=True)
+                yield Select([], prompt=t("ui_meetings.recorder"), id="recorder", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("")
+                yield Checkbox(t("ui_meetings.self_signin"), id="signin", compact=True)
+            with Horizontal(classes="row", id="agenda-row"):
+                yield Label(t("ui_meetings.f_agenda"))
+                yield Input(placeholder=t("ui_meetings.agenda_hint"), id="agenda-title",
+                            compact=True)
+                yield Select([(content(enum_label(a)), a.value) for a in Act],
+                             prompt=t("ui_meetings.no_vote"), id="agenda-act", compact=True)
+            yield DataTable(id="agenda", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="row", id="repeat-row"):
+                yield Label(t("ui_meetings.f_repeat"))
+                yield Select([(content(self._repeat_label(k)), str(k)) for k in REPEAT_KINDS],
+                             value=NO_REPEAT, allow_blank=False, id="rec-kind", compact=True)
+            with Horizontal(classes="row -hidden", id="rec-params"):
+                yield Label("")
+                yield Select([(content(t(f"ui_meetings.nth.{n}")), n) for n in (1, 2, 3, 4, -1)],
+                             value=1, allow_blank=False, id="rec-n", compact=True)
+                yield Select([(content(t(f"recurrence.weekday.{d}")), d) for d in range(7)],
+                             value=4, allow_blank=False, id="rec-wd", compact=True)
+                yield Input(placeholder=t("ui_meetings.month_day_hint"), id="rec-day",
+                            compact=True)
+                yield Input(placeholder=t("ui_meetings.rrule_hint"), id="rec-rule",
+                            compact=True)
+            yield Static(id="rec-describe", classes="note -empty")
+            yield Static(id="rec-preview", classes="note -empty")
+            with Horizontal(classes="row -hidden", id="scope-row"):
+                yield Label(t("ui_meetings.f_scope"))
+                with RadioSet(id="edit-scope"):
+                    yield RadioButton(t("ui_meetings.scope_one"), value=True, id="scope-one")
+                    yield RadioButton(t("ui_meetings.scope_series"), id="scope-series")
+            yield Static(id="form-error", classes="error -empty")
+            with Horizontal(id="buttons"):
+                yield Button(t("ui_meetings.save"), variant="primary", id="save")
+                yield Button(t("ui_meetings.cancel_meeting"), variant="error", id="cancel",
+                             classes="-hidden")
+                yield Button(t("ui.key_back"), id="back")
+        yield Footer()
+
+    @staticmethod
+    def _repeat_label(kind: str) -> str:
+        if kind == NO_REPEAT:
+            return t("ui_meetings.repeat_none")
+        if kind == GROUP_SERIES:
+            return t("ui_meetings.repeat_groups")
+        return recurrence.preset_label(kind, lang=language())
+
+    def on_mount(self) -> None:
+        agenda = self.query_one("#agenda", DataTable)
+        agenda.add_columns(t("field.agenda"), t("ui_meetings.col_act"))
+        self.query_one("#mode", Static).update(content(t("ui_meetings.loading")))
+        if self.meeting_id is None:
+            day = self.services.ctx.today() + timedelta(days=7)
+            self._set("#date", day.isoformat())
+            self._set("#start", "14:30")
+            self._set("#end", "16:30")
+            self._sync_repeat_params(day)
+        self._refresh_agenda()
+        actor, branch_id, mid, services = self.actor, self.branch_id, self.meeting_id, self.services
+
+        def call() -> dict[str, Any]:
+            out: dict[str, Any] = {"scope": services.meetings.schedule_scope(actor, branch_id),
+                                   "groups": [], "roster": []}
+            if not out["scope"].any:
+                return out  # the form says why; a member may not even read the roster
+            out["groups"] = services.roster.groups(actor, branch_id)
+            out["roster"] = services.roster.roster(actor, branch_id)
+            if mid is not None:
+                mtg = services.meetings.get(actor, mid)
+                out["meeting"] = mtg
+                if mtg.series_id is not None:
+                    out["series"] = services.meetings.series_info(actor, mtg.series_id)
+            return out
+
+        self.fetch("form", call)
+
+    def on_failed(self, message: Failed) -> None:
+        super().on_failed(message)
+        self._say_error(message.text)
+        if message.tag == "form":
+            self._loaded = True
+            self.query_one("#mode", Static).update(content(message.text))
+            self.refresh_bindings()
+
+    def _set(self, selector: str, value: str) -> None:
+        self.query_one(selector, Input).value = value
+
+    def _value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value
+
+    # -- filling ----------------------------------------------------------------------------
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.tag == "form":
+            self._fill(message.data)
+        elif message.tag == "series":
+            self.series = message.data
+            if self._save_after_series:
+                self._save_after_series = False
+                self.action_save()
+
+    def _fill(self, data: dict[str, Any]) -> None:
+        self.scope = data["scope"]
+        groups: list[c.Org] = data["groups"]
+        scope = self.scope
+        allowed = [g for g in groups if scope.allows(g.id)]
+        group_select = self.query_one("#group", Select)
+        group_select.set_options([(cell(g.name), g.id) for g in allowed])
+        if not scope.branch and allowed:
+            group_select.value = allowed[0].id
+        people = [(cell(p.name), p.id) for p in data["roster"]]
+        for sel in ("#convener", "#moderator", "#recorder"):
+            self.query_one(sel, Select).set_options(people)
+        ids = {p.id for p in data["roster"]}
+        self.meeting = data.get("meeting")
+        self.series = data.get("series")
+        if self.meeting is None:
+            if self.actor.member_id in ids:
+                self.query_one("#convener", Select).value = self.actor.member_id
+                self.query_one("#moderator", Select).value = self.actor.member_id
+            self.query_one("#mode", Static).update(content(t("ui_meetings.mode_new")))
+            self._suggest_title()
+        else:
+            self._fill_meeting(self.meeting)
+            self._lock_for_edit()
+        self._loaded = True
+        if not scope.any or (self.meeting is not None and not scope.allows(self.meeting.group_id)):
+            self._say_error(t("perm.schedule"))
+        self.refresh_bindings()
+        self._check_overlap()
+        self.query_one("#title", Input).focus()
+
+    def _fill_meeting(self, mtg: c.Meeting) -> None:
+        for o in Obligation:
+            self.query_one(f"#ob-{o.value}", Checkbox).value = o in mtg.obligations
+        group = self.query_one("#group", Select)
+        if mtg.group_id is not None:
+            try:
+                group.value = mtg.group_id
+            except Exception:  # a group the editor may not pick: shown blank, not changed
+                group.clear()
+        self._auto_title = ""
+        self._set("#title", mtg.title)
+        self._set("#date", mtg.planned_start.date().isoformat())
+        self._set("#start", mtg.planned_start.strftime("%H:%M"))
+        self._set("#end", mtg.planned_end.strftime("%H:%M") if mtg.planned_end else "")
+        self._set("#place", mtg.place)
+        for sel, value in (("#convener", mtg.convener_id), ("#moderator", mtg.moderator_id),
+                           ("#recorder", mtg.recorder_id)):
+            widget = self.query_one(sel, Select)
+            try:
+                if value is not None:
+                    widget.value = value
+            except Exception:  # no longer on the roster: keep the stored person
+                widget.clear()
+        self.query_one("#signin", Checkbox).value = mtg.allow_self_signin
+        self.agenda = [(a.title, a.act) for a in mtg.agenda]
+        self._refresh_agenda()
+        head = t("ui_meetings.mode_edit", title=mtg.title, status=enum_label(mtg.status))
+        self.query_one("#mode", Static).update(content(head))
+
+    def _lock_for_edit(self) -> None:
+        """What reschedule cannot change is shown but not editable."""
+        for o in Obligation:
+            self.query_one(f"#ob-{o.value}", Checkbox).disabled = True
+        for sel in ("#group", "#agenda-title", "#agenda-act", "#agenda", "#rec-kind"):
+            self.query_one(sel).disabled = True
+        self.query_one("#repeat-row").add_class("-hidden")
+        self.query_one("#cancel", Button).remove_class("-hidden")
+        if self.meeting is not None and self.meeting.series_id is not None:
+            self.query_one("#scope-row").remove_class("-hidden")
+            if self.series is not None:
+                _note(self.query_one("#rec-describe", Static), t(
+                    "ui_meetings.in_series",
+                    rule=recurrence.describe(self.series.rrule, lang=language())))
+        if self.meeting is not None and self.meeting.status != MeetingStatus.PLANNED:
+            self._say_error(t("meeting.not_planned"))
+
+    # -- reacting to input ------------------------------------------------------------------
+
+    def _kinds(self) -> list[Obligation]:
+        return [o for o in Obligation if self.query_one(f"#ob-{o.value}", Checkbox).value]
+
+    @on(Checkbox.Changed, "#kinds Checkbox")
+    @on(Select.Changed, "#group")
+    def _kinds_changed(self) -> None:
+        self._suggest_title()
+        kinds = self._kinds()
+        note = ""
+        if Obligation.GROUP_MEETING in kinds and self._group_id() is None and \
+                self._repeat_kind() != GROUP_SERIES:
+            note = t("meeting.group_required")
+        _note(self.query_one("#kinds-note", Static), note)
+
+    @on(Input.Changed, "#title")
+    def _title_changed(self, event: Input.Changed) -> None:
+        if event.value != self._auto_title:
+            self._auto_title = ""  # typed by hand: stop suggesting
+
+    def _suggest_title(self) -> None:
+        if self.meeting is not None:
+            return
+        title = self.query_one("#title", Input)
+        if title.value and title.value != self._auto_title:
+            return
+        try:
+            day = parse_day(self._value("#date"))
+        except ValidationError:
+            return
+        self._auto_title = default_title(day, self._kinds())
+        title.value = self._auto_title
+
+    @on(Input.Changed, "#date, #start, #end")
+    def _when_changed(self, event: Input.Changed) -> None:
+        error = self.query_one("#when-error", Static)
+        try:
+            start, _end = self._when()
+        except ValidationError as exc:
+            _note(error, exc.message())
+            return
+        _note(error, "")
+        if event.input.id == "date":
+            self._sync_repeat_params(start.date())
+            self._suggest_title()
+        self._refresh_repeat()
+        self._check_overlap()
+
+    def _when(self) -> tuple[datetime, datetime | None]:
+        day = parse_day(self._value("#date"))
+        start = datetime.combine(day, parse_clock(self._value("#start"), t("ui_meetings.start")))
+        end_text = self._value("#end")
+        end = None
+        if end_text.strip():
+            end = datetime.combine(day, parse_clock(end_text, t("ui_meetings.end")))
+            if end <= start:
+                raise ValidationError("meeting.end_before_start")
+        return start, end
+
+    def _group_id(self) -> int | None:
+        value = self.query_one("#group", Select).value
+        return value if isinstance(value, int) else None
+
+    def _person(self, selector: str) -> int | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, int) else None
+
+    # -- agenda -----------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#agenda-title")
+    def _agenda_add(self) -> None:
+        text = self._value("#agenda-title")
+        if not text.strip():
+            return
+        act = self.query_one("#agenda-act", Select).value
+        self.agenda.append((text, Act(act) if isinstance(act, str) else None))
+        self._set("#agenda-title", "")
+        self.query_one("#agenda-act", Select).clear()
+        self._refresh_agenda()
+
+    def action_remove_agenda(self) -> None:
+        table = self.query_one("#agenda", DataTable)
+        if not table.has_focus or not self.agenda or table.disabled:
+            return
+        del self.agenda[min(table.cursor_row, len(self.agenda) - 1)]
+        self._refresh_agenda()
+
+    def _refresh_agenda(self) -> None:
+        table = self.query_one("#agenda", DataTable)
+        table.clear()
+        for i, (text, act) in enumerate(self.agenda):
+            table.add_row(cell(f"{i + 1}. {text}"), cell(enum_label(act) if act else ""),
+                          key=str(i))
+        table.set_class(not self.agenda, "-hidden")
+
+    # -- repetition -------------------------------------------------------------------------
+
+    def _repeat_kind(self) -> str:
+        return str(self.query_one("#rec-kind", Select).value)
+
+    def _sync_repeat_params(self, day: date) -> None:
+        """Suggest the pattern the first sitting's date follows (4 Dec 2026 → 第一个星期五)."""
+        nth = (day.day - 1) // 7 + 1
+        self.query_one("#rec-n", Select).value = nth if nth <= 4 else -1
+        self.query_one("#rec-wd", Select).value = day.weekday()
+        self._set("#rec-day", str(min(day.day, 28)))
+
+    @on(Select.Changed, "#rec-kind, #rec-n, #rec-wd")
+    @on(Input.Changed, "#rec-day, #rec-rule")
+    def _repeat_changed(self) -> None:
+        kind = self._repeat_kind()
+        if kind == GROUP_SERIES and self.meeting is None:
+            # One series per 党小组: the sittings are group meetings and nothing else.
+            for o in Obligation:
+                self.query_one(f"#ob-{o.value}", Checkbox).value = o is Obligation.GROUP_MEETING
+        params = self.query_one("#rec-params")
+        params.set_class(kind == NO_REPEAT, "-hidden")
+        shown = {
+            "rec-n": kind in (recurrence.Preset.MONTHLY_NTH_WEEKDAY, GROUP_SERIES),
+            "rec-wd": kind in (recurrence.Preset.MONTHLY_NTH_WEEKDAY, GROUP_SERIES,
+                               recurrence.Preset.QUARTERLY_LAST_WEEKDAY),
+            "rec-day": kind == recurrence.Preset.MONTHLY_ON_DAY,
+            "rec-rule": kind == recurrence.Preset.CUSTOM,
+        }
+        for wid, show in shown.items():
+            self.query_one(f"#{wid}").set_class(not show, "-hidden")
+        self._refresh_repeat()
+
+    def _rule(self) -> str | None:
+        kind = self._repeat_kind()
+        if kind == NO_REPEAT:
+            return None
+        n = self.query_one("#rec-n", Select).value
+        wd = self.query_one("#rec-wd", Select).value
+        return repeat_rule(kind, n if isinstance(n, int) else 1, wd if isinstance(wd, int) else 4,
+                           self._value("#rec-day"), self._value("#rec-rule"))
+
+    def _refresh_repeat(self) -> None:
+        """The rule in words and its next five dates, as the user types."""
+        if self.meeting is not None:
+            return
+        describe = self.query_one("#rec-describe", Static)
+        preview = self.query_one("#rec-preview", Static)
+        if self._repeat_kind() == NO_REPEAT:
+            _note(describe, "")
+            _note(preview, "")
+            return
+        try:
+            rule = self._rule()
+            start, _end = self._when()
+            assert rule is not None
+            dates = recurrence.next_occurrences(rule, start, start - timedelta(seconds=1),
+                                                n=PREVIEW_COUNT)
+        except ValidationError as exc:
+            _note(describe, exc.message())
+            describe.add_class("error")
+            _note(preview, "")
+            return
+        describe.remove_class("error")
+        words = recurrence.describe(rule, lang=language())
+        if self._repeat_kind() == GROUP_SERIES:
+            words = t("ui_meetings.per_group", rule=words)
+        _note(describe, t("ui_meetings.rule_words", words=words))
+        listed = t("ui_meetings.list_sep").join(
+            t("ui_meetings.preview_day", day=d.date().isoformat(),
+              wd=t(f"ui_meetings.wd.{d.weekday()}")) for d in dates)
+        _note(preview, t("ui_meetings.preview", n=len(dates), dates=listed,
+                         time=start.strftime("%H:%M"))
+              if dates else t("ui_meetings.preview_none"))
+
+    # -- overlap warning --------------------------------------------------------------------
+
+    def _check_overlap(self) -> None:
+        if not self._loaded:
+            return
+        try:
+            start, end = self._when()
+        except ValidationError:
+            return
+        actor, branch_id, mid = self.actor, self.branch_id, self.meeting_id
+        self._overlap_seq += 1
+        self._overlaps(self._overlap_seq, lambda: self.services.meetings.overlaps(
+            actor, branch_id, start, end, exclude_id=mid))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="overlap")
+    def _overlaps(self, seq: int, call: Callable[[], list[c.Meeting]]) -> None:
+        try:
+            found = call()
+        except Exception:
+            return  # only a warning: the save itself reports real errors
+        if seq == self._overlap_seq:
+            self.post_message(Overlaps(found))
+
+    def on_overlaps(self, message: Overlaps) -> None:
+        box = self.query_one("#overlap", Static)
+        if not message.meetings:
+            _note(box, "")
+            return
+        others = "；".join(f"“{m.title}”（{when(m.planned_start)}）" for m in message.meetings[:3])
+        _note(box, t("ui_meetings.overlap", n=len(message.meetings), others=others))
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "cancel_meeting"):
+            if self.scope is None or not self.scope.any:
+                return False if self._loaded else None
+            if action == "cancel_meeting":
+                return self.meeting is not None and self.meeting.status == MeetingStatus.PLANNED
+        return True
+
+    def _say_error(self, text: str) -> None:
+        _note(self.query_one("#form-error", Static), text)
+
+    def _mine(self) -> dict[str, str]:
+        return {"title": self._value("#title"),
+                "start": f"{self._value('#date')} {self._value('#start')}",
+                "end": self._value("#end"), "place": self._value("#place")}
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        if self.scope is None or not self.scope.any:
+            self.notify(t("perm.schedule"), severity="error", markup=False)
+            return
+        try:
+            call = self._save_call()
+        except ValidationError as exc:
+            self._say_error(exc.message())
+            self.notify(exc.message(), severity="error", markup=False, timeout=8)
+            return
+        self._saving = True
+        self._say_error("")
+        self._save(call)
+
+    def _save_call(self) -> Callable[[], str]:
+        """Read the form into one service call (ValidationError if it cannot be read)."""
+        start, end = self._when()
+        services, actor = self.services, self.actor
+        title, place = self._value("#title"), self._value("#place")
+        convener, moderator = self._person("#convener"), self._person("#moderator")
+        recorder = self._person("#recorder")
+        signin = self.query_one("#signin", Checkbox).value
+        mtg = self.meeting
+        if mtg is not None:
+            whole = (mtg.series_id is not None
+                     and self.query_one("#scope-series", RadioButton).value)
+            if whole and self.series is not None:
+                info = self.series
+                shift = start - mtg.planned_start
+
+                def update_series() -> str:
+                    done = services.meetings.update_series(
+                        actor, info.id, info.version, title=title, place=place,
+                        time_shift=shift or None)
+                    return t("ui_meetings.series_saved", n=len(done))
+                return update_series
+
+            def reschedule() -> str:
+                services.meetings.reschedule(
+                    actor, mtg.id, mtg.version, planned_start=start, planned_end=end,
+                    place=place, title=title, convener_id=convener, moderator_id=moderator,
+                    recorder_id=recorder, allow_self_signin=signin)
+                return t("ui_meetings.saved", title=title)
+            return reschedule
+
+        kind = self._repeat_kind()
+        kinds = self._kinds()
+        if kind == GROUP_SERIES:
+            kinds = [Obligation.GROUP_MEETING]
+        draft = MeetingDraft(
+            branch_id=self.branch_id, title=title, obligations=tuple(kinds),
+            planned_start=start, planned_end=end, place=place,
+            group_id=None if kind == GROUP_SERIES else self._group_id(),
+            convener_id=convener, moderator_id=moderator, recorder_id=recorder,
+            agenda=tuple(self.agenda), allow_self_signin=signin)
+        rule = self._rule()
+        if rule is None:
+            def schedule() -> str:
+                services.meetings.schedule(actor, draft)
+                return t("ui_meetings.saved", title=title)
+            return schedule
+        recurrence.validate(rule, start)  # the message now, not after a round trip
+        if kind == GROUP_SERIES:
+            def group_series() -> str:
+                made = services.meetings.create_group_series(actor, draft, rule)
+                return t("ui_meetings.group_series_saved", groups=len(made),
+                         n=sum(len(ms) for _sid, ms in made))
+            return group_series
+
+        def series() -> str:
+            _sid, made = services.meetings.create_series(actor, draft, rule)
+            return t("ui_meetings.series_created", n=len(made))
+        return series
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def _save(self, call: Callable[[], str]) -> None:
+        try:
+            self.post_message(Saved(call()))
+        except BranchError as exc:
+            self.post_message(SaveFailed(exc, exc.message()))
+        except Exception as exc:
+            self.post_message(SaveFailed(None, t("ui.unexpected", detail=type(exc).__name__)))
+
+    def on_saved(self, message: Saved) -> None:
+        self._saving = False
+        self.notify(message.text, markup=False)
+        self.dismiss(True)
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        self._saving = False
+        error = message.error
+        if isinstance(error, Conflict):
+            current = error.params.get("current")
+            shown = current if isinstance(current, c.Meeting) else None
+            self._say_error(message.text)
+            self.app.push_screen(ConflictDialog(shown, self._mine()),
+                                 lambda answer: self._resolve(answer, current))
+            return
+        self._say_error(message.text)
+        self.notify(message.text, severity="error", markup=False, timeout=8)
+
+    def _resolve(self, answer: str | None, current: object) -> None:
+        """After a conflict: save mine over the newer version, take theirs into the form,
+        or keep editing (the next save meets the same conflict and asks again)."""
+        if answer == "theirs" and isinstance(current, c.Meeting):
+            self.meeting = current
+            self._fill_meeting(current)
+            self._say_error(t("ui_meetings.took_theirs"))
+        elif answer == "mine":
+            if isinstance(current, c.Meeting):
+                self.meeting = current
+                self.action_save()
+            elif self.series is not None:
+                # A series' conflict carries only its version: read it again, then save.
+                actor, sid = self.actor, self.series.id
+                self.fetch("series", lambda: self.services.meetings.series_info(actor, sid))
+                self._save_after_series = True
+        else:
+            self._say_error(t("ui_meetings.kept_yours"))
+
+    _save_after_series = False
+
+    # -- cancel and leave -------------------------------------------------------------------
+
+    def action_cancel_meeting(self) -> None:
+        mtg = self.meeting
+        if mtg is None or self._saving:
+            return
+
+        def done(answer: tuple[str, bool] | None) -> None:
+            if answer is None:
+                return
+            reason, whole = answer
+            self._saving = True
+            self._save(cancel_call(self.services, self.actor, mtg, reason, whole))
+
+        self.app.push_screen(CancelDialog(mtg), done)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#save")
+    def _pressed_save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _pressed_cancel(self) -> None:
+        self.action_cancel_meeting()
+
+    @on(Button.Pressed, "#back")
+    def _pressed_back(self) -> None:
+        self.action_back()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        cmds: list[tuple[str, str, Callable[[], Any]]] = []
+        if self.scope is not None and self.scope.any:
+            cmds.append((t("ui_meetings.cmd_save"), t("ui_meetings.cmd_save_help"),
+                         self.action_save))
+            if self.meeting is not None:
+                cmds.append((t("ui_meetings.cmd_cancel"), t("ui_meetings.cmd_cancel_help"),
+                             self.action_cancel_meeting))
+            else:
+                cmds.append((t("ui_meetings.cmd_agenda"), t("ui_meetings.cmd_agenda_help"),
+                             lambda: self.query_one("#agenda-title", Input).focus()))
+        cmds.append((t("ui_meetings.cmd_back"), t("ui_meetings.cmd_back_help"),
+                     self.action_back))
+        return cmds

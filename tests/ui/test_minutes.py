@@ -1,0 +1,388 @@
+"""Live minutes through the keys, over the real services on a temp-file SQLite, with
+hostile names and text: open → remarks → a decision judged live → close → review → record;
+autosave surviving a killed app; a stale edit; English; 80x24."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
+
+from branchtui.core.enums import Act, AttendanceStatus, MeetingStatus, Obligation
+from branchtui.i18n import set_language
+from branchtui.services import FixedClock, Services
+from branchtui.store.db import open_database, upgrade
+from branchtui.ui.app import BranchApp
+from branchtui.ui.screens import minutes as minutes_mod
+from branchtui.ui.screens.minutes import MinutesScreen, SpeechConflict
+from branchtui.ui.screens.record import RecordScreen
+from branchtui.ui.screens.review import ReviewScreen
+from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.factories import build_world, draft
+
+START = datetime(2026, 11, 27, 9, 0)
+SPEECH = FULLWIDTH + HOSTILE_LINK + LONG_ZH + HOSTILE
+
+
+@pytest.fixture
+def world(tmp_path):
+    url = f"sqlite:///{tmp_path / 'minutes.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    svc = Services.create(db, FixedClock(NOW))
+    w = build_world(svc, extra_full=24)  # 30 members with a vote, the admin included
+    mtg = svc.meetings.schedule(w.secretary, draft(
+        w, START, Obligation.GENERAL_MEETING, title=HOSTILE_LINK + "党员大会[/]",
+        agenda=(("学习文件[/]", None), ("讨论决定事项" + HOSTILE, Act.GENERAL_DECISION))))
+    w.url = url  # type: ignore[attr-defined]
+    w.meeting = mtg  # type: ignore[attr-defined]
+    yield w
+    db.close()
+
+
+def voters(w) -> list[int]:
+    rec = w.svc.meetings.record(w.recorder, w.meeting.id)
+    return [a.member_id for a in rec.attendance if a.can_vote]
+
+
+def mark_present(w, n: int) -> None:
+    """16 of the 30 voters present (the attendance screen's job; here the service)."""
+    for mid in voters(w)[:n]:
+        w.svc.meetings.mark(w.recorder, w.meeting.id, mid, AttendanceStatus.PRESENT)
+
+
+def table_text(table: DataTable) -> str:
+    return "\n".join(" ".join(str(c) for c in table.get_row_at(i))
+                     for i in range(table.row_count))
+
+
+def static_text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def settle(app, pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_minutes(app, pilot, meeting_id: int) -> MinutesScreen:
+    await settle(app, pilot)
+    app.push_screen(MinutesScreen(meeting_id))
+    await settle(app, pilot)
+    assert isinstance(app.screen, MinutesScreen)
+    return app.screen
+
+
+async def type_into(pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def test_open_speak_decide_close_review_record_at_80x24(world):
+    w = world
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        head = static_text(screen, "#head")
+        assert HOSTILE_LINK + "党员大会[/]" in head
+        assert "主持人：张书记" in head and "记录人：赵记录[@click=app.quit]x[/]" in head
+        assert "召集人：张书记" in head
+        # Not open yet: no save key, the open key is there.
+        keys = {b.binding.action for b in screen.active_bindings.values()}
+        assert "open_meeting" in keys and "close_meeting" not in keys
+
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+        keys = {b.binding.action for b in screen.active_bindings.values()}
+        assert "close_meeting" in keys and "open_meeting" not in keys
+        mark_present(w, 16)
+
+        # A remark on item 1: the speaker picked by typing part of a hostile name.
+        assert screen.query_one("#speaker-input", Input).has_focus
+        await type_into(pilot, "记录")
+        await pilot.pause()
+        options = screen.query_one("#speaker-list", OptionList)
+        assert options.option_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("#speaker-input", Input).value == w.recorder.name
+        area = screen.query_one("#speech-text", TextArea)
+        assert area.has_focus
+        await type_into(pilot, "我说")
+        area.insert(SPEECH)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        speeches = screen.query_one("#speeches", DataTable)
+        assert SPEECH in table_text(speeches).replace("我说", "")
+        assert w.recorder.name in table_text(speeches)
+        assert area.text == ""
+        saved = w.svc.meetings.record(w.recorder, w.meeting.id).speeches
+        assert [(s.speaker_id, s.text, s.agenda_item_id) for s in saved] == [
+            (w.recorder.member_id, "我说" + SPEECH, w.meeting.agenda[0].id)]
+        assert saved[0].spoken_at == NOW  # the server's clock
+
+        # Item 2: a decision. 30 expected, 16 present, 15 yes: quorum met, not passed.
+        await pilot.press("ctrl+down")
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert screen.query_one("#decision-text", TextArea).has_focus
+        screen.query_one("#decision-text", TextArea).insert("同意开展志愿服务" + HOSTILE_LINK)
+        assert "30" in static_text(screen, "#base") and "16" in static_text(screen, "#base")
+        screen.query_one("#yes", Input).focus()
+        await type_into(pilot, "15")
+        await pilot.pause()
+        verdict = static_text(screen, "#verdict")
+        assert verdict.startswith("未通过")
+        assert "赞成 15 票，未超过应到有表决权党员 30 人的半数（需 16 票）" in verdict
+        # Live: one more yes and it passes; too many votes and it says so.
+        await type_into(pilot, "0")
+        await pilot.pause()
+        assert "多于实到 16 人" in static_text(screen, "#verdict")
+        await pilot.press("backspace", "backspace")
+        await type_into(pilot, "6")
+        await pilot.pause()
+        assert static_text(screen, "#verdict").startswith("通过")
+        await pilot.press("backspace")
+        await type_into(pilot, "5")
+        assert screen.query_one("#yes", Input).value == "15"
+        screen.query_one("#no", Input).focus()
+        await type_into(pilot, "1")
+        # Follow-up owner by part of the name; a bad date first.
+        screen.query_one("#owner-input", Input).focus()
+        await type_into(pilot, "孙党")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("#due", Input).has_focus
+        await type_into(pilot, "2026-02-30")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert any("“2026-02-30”不是有效日期" in n for n in notes(app)), notes(app)
+        assert w.svc.meetings.record(w.recorder, w.meeting.id).decisions == ()
+        screen.query_one("#due", Input).value = "2026年12月31日"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        [d] = w.svc.meetings.record(w.recorder, w.meeting.id).decisions
+        assert (d.yes, d.no, d.abstain, d.quorum_met, d.passed) == (15, 1, 0, True, False)
+        assert d.follow_up_owner_id == w.member.member_id
+        assert d.follow_up_due == date(2026, 12, 31)
+        assert d.agenda_item_id == w.meeting.agenda[1].id
+        assert "未通过" in table_text(screen.query_one("#decisions", DataTable))
+
+        # Close, then the review flags what is missing.
+        await pilot.press("f10")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        findings = table_text(app.screen.query_one("#findings", DataTable))
+        assert "人未登记出席情况" in findings  # 14 voters + 1 probationary unmarked
+        assert "有 1 项议题没有发言记录" in findings
+        assert "讨论决定事项" + HOSTILE in findings
+        assert "没有指定跟进负责人" not in findings
+        assert "发现" in static_text(app.screen, "#summary")
+
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RecordScreen)
+        rec = app.screen
+        head = static_text(rec, "#head")
+        for part in ("第1次", "主持人：张书记", "记录人：赵记录[@click=app.quit]x[/]",
+                     "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比 100%"):
+            assert part in head, (part, head)
+        assert "应到：正式 30 人" in static_text(rec, "#counts")
+        assert "学习文件[/]" in static_text(rec, "#agenda")
+        assert "我说" + SPEECH in table_text(rec.query_one("#speeches", DataTable))
+        assert SPEECH in static_text(rec, "#speech-full")
+        decisions = table_text(rec.query_one("#decisions", DataTable))
+        assert "孙党员（老）" in decisions and "2026-12-31" in decisions
+        assert "15/1/0" in decisions
+        assert app.is_running
+
+
+async def test_autosave_survives_a_killed_app(world):
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    item = w.meeting.agenda[0].id
+    key = f"speech:m={w.meeting.id}:i={item}"
+    typed = "会上发言未保存" + HOSTILE_LINK
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        screen.query_one("#speech-text", TextArea).focus()
+        await type_into(pilot, "会上")
+        screen.query_one("#speech-text", TextArea).insert("发言未保存" + HOSTILE_LINK)
+        await pilot.press("ctrl+t")
+        assert screen.query_one("#decision-text", TextArea).has_focus
+        screen.query_one("#decision-text", TextArea).insert("决议草稿[/]")
+        # The timer saves within AUTOSAVE_SECONDS; nothing is saved as record.
+        await pilot.pause(minutes_mod.AUTOSAVE_SECONDS + 0.5)
+        await app.workers.wait_for_complete()
+        got = w.svc.drafts.load(w.recorder, key)
+        assert got is not None and got.text == typed
+        assert w.svc.meetings.record(w.recorder, w.meeting.id).speeches == ()
+        # Killed: the app ends without any save (as when the SSH connection drops).
+        app.exit()
+
+    # A new process, a new connection, a new app.
+    svc2 = Services.create(open_database(w.url), FixedClock(NOW))
+    app2 = BranchApp(svc2, w.recorder)
+    async with app2.run_test(size=(100, 30)) as pilot:
+        screen = await open_minutes(app2, pilot, w.meeting.id)
+        assert screen.query_one("#speech-text", TextArea).text == typed
+        assert screen.query_one("#decision-text", TextArea).text == "决议草稿[/]"
+        assert any("已恢复" in n for n in notes(app2))
+        # Saving the entry clears its draft.
+        assert screen.query_one("#speaker-input", Input).has_focus
+        await type_into(pilot, "孙")
+        await pilot.press("enter", "ctrl+s")
+        await settle(app2, pilot)
+        assert svc2.drafts.load(w.recorder, key) is None
+        [s] = svc2.meetings.record(w.recorder, w.meeting.id).speeches
+        assert s.text == typed and s.speaker_id == w.member.member_id
+        # Nothing typed since: the timer must not bring the draft back.
+        await pilot.pause(minutes_mod.AUTOSAVE_SECONDS + 0.5)
+        await app2.workers.wait_for_complete()
+        assert svc2.drafts.load(w.recorder, key) is None
+        assert svc2.drafts.load(w.recorder, f"decision:m={w.meeting.id}:i={item}") is not None
+
+
+async def test_stale_speech_edit_keeps_my_text_and_lets_me_choose(world):
+    w = world
+    svc = w.svc
+    svc.meetings.open(w.recorder, w.meeting.id)
+    item = w.meeting.agenda[0].id
+    sp = svc.minutes.add_speech(w.secretary, w.meeting.id, "原文", speaker_id=w.member.member_id,
+                                agenda_item_id=item)
+    app = BranchApp(svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        area = screen.query_one("#speech-text", TextArea)
+        assert area.text == "原文" and area.has_focus
+        assert "正在修改" in static_text(screen, "#speech-mode")
+        area.load_text("我的修改" + HOSTILE_LINK)
+        # Meanwhile the secretary saves a change from another session.
+        svc.minutes.edit_speech(w.secretary, sp.id, "书记的修改[/]", sp.version)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SpeechConflict)
+        assert "书记的修改[/]" in static_text(app.screen, "#clash-theirs")
+        assert "我的修改" + HOSTILE_LINK in static_text(app.screen, "#clash-mine")
+        await pilot.press("escape")  # keep editing
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert area.text == "我的修改" + HOSTILE_LINK
+        assert svc.meetings.record(w.recorder, w.meeting.id).speeches[0].text == "书记的修改[/]"
+
+        # Another change lands; this time overwrite with mine.
+        svc.minutes.edit_speech(w.secretary, sp.id, "再次修改", 2)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SpeechConflict)
+        assert "再次修改" in static_text(app.screen, "#clash-theirs")
+        await pilot.click("#overwrite")
+        await settle(app, pilot)
+        [s] = svc.meetings.record(w.recorder, w.meeting.id).speeches
+        assert s.text == "我的修改" + HOSTILE_LINK and s.version == 4
+        assert screen.editing is None
+
+        # Take theirs: my text is dropped, theirs stays.
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        area.load_text("不要的修改")
+        svc.minutes.edit_speech(w.secretary, sp.id, "书记定稿", 4)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.click("#theirs")
+        await settle(app, pilot)
+        [s] = svc.meetings.record(w.recorder, w.meeting.id).speeches
+        assert s.text == "书记定稿" and screen.editing is None and area.text == ""
+        assert app.is_running
+
+
+async def test_member_can_read_but_not_write(world):
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    app = BranchApp(w.svc, w.member)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        actions = {b.binding.action for b in screen.active_bindings.values()}
+        assert not actions & {"save", "close_meeting", "open_meeting", "edit_speech"}
+        assert "只有记录人" in static_text(screen, "#speech-mode")
+        assert screen.query_one("#speech-text", TextArea).read_only
+        screen.action_save()  # forced
+        await pilot.pause()
+        assert any("只有记录人、主持人或支部书记" in n for n in notes(app))
+        assert w.svc.meetings.record(w.member, w.meeting.id).speeches == ()
+
+
+async def test_english_wide_layout_and_guest_speaker(world):
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    w.svc.meetings.add_guest(w.recorder, w.meeting.id, "王主任" + HOSTILE, "街道党工委",
+                             "指导工作")
+    mark_present(w, 20)
+    set_language("en")
+    try:
+        app = BranchApp(w.svc, w.recorder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_minutes(app, pilot, w.meeting.id)
+            assert screen.has_class("-wide")
+            assert "Moderator: 张书记" in static_text(screen, "#head")
+            descriptions = {b.binding.description for b in screen.active_bindings.values()}
+            assert "Save" in descriptions and "保存" not in descriptions
+            await type_into(pilot, "王")
+            await pilot.pause()
+            assert "guest" in str(screen.query_one("#speaker-list", OptionList)
+                                  .get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            screen.query_one("#speech-text", TextArea).insert("Remarks [b]not bold[/b]")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            [s] = w.svc.meetings.record(w.recorder, w.meeting.id).speeches
+            assert s.speaker_id is None and s.speaker_name == "王主任" + HOSTILE
+            await pilot.press("ctrl+down", "ctrl+t")
+            await settle(app, pilot)
+            screen.query_one("#yes", Input).value = "16"
+            await pilot.pause()
+            assert static_text(screen, "#verdict").startswith("Passed: 16 yes votes")
+            await pilot.press("ctrl+r")
+            await settle(app, pilot)
+            assert isinstance(app.screen, RecordScreen)
+            assert "Moderator: 张书记" in static_text(app.screen, "#head")
+            assert "王主任" + HOSTILE in table_text(app.screen.query_one("#guests", DataTable))
+    finally:
+        set_language("zh")
+
+
+def test_every_minutes_message_exists_in_both_languages():
+    import re
+    from pathlib import Path
+
+    from branchtui.core import record_check
+    from branchtui.i18n.messages import ui_minutes
+
+    assert set(ui_minutes.ZH) == set(ui_minutes.EN)
+    root = Path(minutes_mod.__file__).parent
+    used = set()
+    for name in ("minutes.py", "review.py", "record.py"):
+        used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", (root / name).read_text()))
+    used = {k for k in used if not k.endswith(("cmd", "check"))}
+    for name in ("save", "toggle", "speeches", "decisions", "edit", "prev_item", "next_item",
+                 "open", "close", "review", "record"):
+        used |= {f"ui_minutes.cmd_{name}", f"ui_minutes.cmd_{name}_help"}
+    codes = set(re.findall(r'add\("([a-z_]+)"', Path(record_check.__file__).read_text()))
+    assert len(codes) >= 15
+    used |= {f"ui_minutes.check.{c}" for c in codes}
+    missing = sorted(k for k in used if k not in ui_minutes.ZH)
+    assert not missing, missing
