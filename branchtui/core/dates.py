@@ -12,6 +12,10 @@ _SPLIT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+class NoSuchDay(ValueError):
+    """The text has the shape of a date, but the day does not exist (2026-02-30)."""
+
+
 def parse_day(text: str | None, *, required: bool = False) -> date | None:
     """The date in ``text``; None for an empty text unless ``required``. Raises ValueError
     for anything that is not a real date between 1900 and 2100."""
@@ -26,4 +30,7 @@ def parse_day(text: str | None, *, required: bool = False) -> date | None:
     year, month, day = (int(x) for x in match.groups())
     if not 1900 <= year <= 2100:
         raise ValueError(value)
-    return date(year, month, day)  # ValueError for 2026-02-30
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise NoSuchDay(value) from None

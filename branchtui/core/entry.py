@@ -3,19 +3,17 @@ written the way people write dates."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TypeVar
 
+from branchtui.core import dates
 from branchtui.core.enums import Act
 from branchtui.core.ruleset import RuleSet
 
 T = TypeVar("T")
 
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 def fold(text: str) -> str:
@@ -56,13 +54,9 @@ def unique_match(query: str, candidates: Sequence[tuple[T, str]]) -> tuple[T, st
 
 def parse_day(text: str) -> date | None:
     """2026-12-31, 2026/12/31, 2026.12.31, 2026年12月31日, 20261231 (full-width digits
-    too). None when the text is not a real date."""
-    s = unicodedata.normalize("NFKC", text).strip()
-    m = _DATE.match(s) or _COMPACT.match(s)
-    if not m:
-        return None
+    too). None when the text is not a real date (see :func:`branchtui.core.dates.parse_day`)."""
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return dates.parse_day(text)
     except ValueError:
         return None
 

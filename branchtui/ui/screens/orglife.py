@@ -5,7 +5,6 @@ owners add progress with evidence and the 书记 verifies items one by one (对�
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from functools import partial
@@ -32,6 +31,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from branchtui.core import dates
 from branchtui.core import model as c
 from branchtui.core.enums import MeetingStatus, RectStatus
 from branchtui.core.errors import BranchError, Conflict, PermissionDenied, ValidationError
@@ -99,7 +99,6 @@ def keep_cursor(table: DataTable, key: int | None) -> None:
         table.move_cursor(row=table.get_row_index(str(key)))
 
 
-_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
 
 
 def _post_result(screen: DataScreen, tag: str, call: Callable[[], Any]) -> None:
@@ -121,17 +120,10 @@ def run_write(screen: DataScreen, tag: str, call: Callable[[], Any]) -> None:
 def parse_day(value: str) -> date | None:
     """A date as people write it: 2027-03-31, 2027-3-31, 2027/3/31, 2027年3月31日,
     20270331. Empty means none."""
-    value = value.strip()
-    if not value:
-        return None
-    found = _DAY.match(value)
     try:
-        if found is None:
-            raise ValueError(value)
-        y, mo, d = (int(x) for x in found.groups() if x is not None)
-        return date(y, mo, d)
+        return dates.parse_day(value)
     except ValueError:
-        raise ValidationError("ui_orglife.bad_date", value=value[:40]) from None
+        raise ValidationError("ui_orglife.bad_date", value=value.strip()[:40]) from None
 
 
 # -- picking a member by part of the name -------------------------------------------------

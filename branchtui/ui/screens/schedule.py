@@ -31,8 +31,8 @@ from textual.widgets import (
     Static,
 )
 
+from branchtui.core import dates, recurrence
 from branchtui.core import model as c
-from branchtui.core import recurrence
 from branchtui.core.enums import Act, MeetingStatus, Obligation
 from branchtui.core.errors import BranchError, Conflict, ValidationError
 from branchtui.i18n import enum_label, language, t
@@ -49,8 +49,6 @@ REPEAT_KINDS = (NO_REPEAT, recurrence.Preset.MONTHLY_NTH_WEEKDAY,
                 GROUP_SERIES, recurrence.Preset.CUSTOM)
 PREVIEW_COUNT = 5
 
-_DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
-_DATE_COMPACT_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _TIME_RE = re.compile(r"([0-9]{1,2})\s*(?:[:.点时]\s*([0-9]{1,2})?\s*分?)?")
 _TIME_COMPACT_RE = re.compile(r"([0-9]{2})([0-9]{2})")
 
@@ -65,14 +63,12 @@ def _normal(text: str) -> str:
 
 def parse_day(text: str) -> date:
     """2026-12-04, 2026/12/4, 2026.12.4, 2026年12月4日, 20261204 (full-width too)."""
-    s = _normal(text)
-    m = _DATE_RE.fullmatch(s) or _DATE_COMPACT_RE.fullmatch(s)
-    if not s or m is None:
-        raise ValidationError("ui_meetings.bad_date", text=text.strip()[:40])
     try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
+        return dates.parse_day(text, required=True)  # type: ignore[return-value]
+    except dates.NoSuchDay:
         raise ValidationError("ui_meetings.no_such_day", text=text.strip()[:40]) from None
+    except ValueError:
+        raise ValidationError("ui_meetings.bad_date", text=text.strip()[:40]) from None
 
 
 def parse_clock(text: str, field: str) -> time:
