@@ -6,6 +6,8 @@
     branchtui demo [--profile A|B|stress] [--db URL] [--build-only] [--fresh] [--as ROLE]
     branchtui report compliance|attendance|member  tables (plain, github, csv, json)
     branchtui keys add|list|remove                 SSH public keys of members
+    branchtui serve --host-key PATH [--port 2222]  the SSH gateway (one app process per session)
+    branchtui login                                for OpenSSH's ForceCommand
 """
 
 from __future__ import annotations
@@ -60,6 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=("add", "list", "remove"))
     keys.add_argument("target", nargs="?", help=t("cli.opt_key_target"))
     keys.add_argument("keyfile", nargs="?", help=t("cli.opt_keyfile"))
+
+    serve = sub.add_parser("serve", parents=[common], help=t("serve.cmd_serve"))
+    serve.add_argument("--host", default="127.0.0.1", help=t("serve.opt_host"))
+    serve.add_argument("--port", type=int, default=2222, help=t("serve.opt_port"))
+    serve.add_argument("--host-key", required=True, type=Path, help=t("serve.opt_host_key"))
+    serve.add_argument("--idle-timeout", type=float, default=1800.0, help=t("serve.opt_idle"))
+    serve.add_argument("--max-sessions", type=int, default=100, help=t("serve.opt_max"))
+    sub.add_parser("login", parents=[common], help=t("serve.cmd_login"))
+    return p
+
+
+def _session_parser() -> argparse.ArgumentParser:
+    """The gateway's private entry (not listed in --help): ``_session --member-fd N``."""
+    p = argparse.ArgumentParser(prog="branchtui _session", add_help=False)
+    p.add_argument("--db", required=True)
+    p.add_argument("--lang", choices=("zh", "en"))
+    p.add_argument("--member-fd", type=int, required=True)
     return p
 
 
@@ -70,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--lang" in raw and raw.index("--lang") + 1 < len(raw):
         lang = raw[raw.index("--lang") + 1]
     set_language(detect_language(lang))
+    if raw[:1] == ["_session"]:
+        return _session(_session_parser().parse_args(raw[1:]))
     args = _parser().parse_args(raw)
     try:
         return _dispatch(args)
@@ -95,6 +116,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _report(args, url)
     if command == "keys":
         return _keys(args, url)
+    if command == "serve":
+        from branchtui.serve import run
+
+        return run(url, args.host, args.port, args.host_key, idle_timeout=args.idle_timeout,
+                   max_sessions=args.max_sessions, lang=getattr(args, "lang", None))
+    if command == "login":
+        return _login(args)
     return _run(url)
 
 
@@ -215,15 +243,82 @@ def _run(url: str) -> int:
     if svc.roster.is_empty():
         return _init(url) or _run(url)
     actor = _local_actor(svc)
-    return _launch(svc, actor)
+    return _launch(svc, actor, url=url)
 
 
-def _launch(svc, actor, personas: dict[str, str] | None = None) -> int:
+def _launch(svc, actor, personas: dict[str, str] | None = None,
+            url: str | None = None, *, exit_on_hangup: bool = False) -> int:
     from branchtui.ui.app import BranchApp
 
-    app = BranchApp(svc, actor, personas=personas)
+    app = BranchApp(svc, actor, personas=personas, db_url=url)
+    hung_up: list[int] = []
+    if exit_on_hangup:
+        _exit_on_hangup(app, hung_up)
     app.run()
+    if hung_up:
+        return 128 + hung_up[0]  # as if killed by the signal, but after a clean exit
     return app.return_code or 0
+
+
+def _exit_on_hangup(app, hung_up: list[int]) -> None:
+    """SIGHUP/SIGTERM (the SSH client went away, or the gateway is stopping) ask the app to
+    exit cleanly, so its screens unmount and can save, instead of dying mid-write."""
+    import asyncio
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        hung_up.append(signum)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not running yet, or already over
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(app.exit)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
+# -- over SSH -------------------------------------------------------------------------------
+
+
+def _session(args: argparse.Namespace) -> int:
+    """A gateway session's app process. The member id comes from a pipe the gateway alone
+    wrote (``--member-fd``); the environment was built by the gateway from scratch, so the
+    SSH client has no say in who this is. Run by ``branchtui serve`` only."""
+    from branchtui.serve import read_member_fd, take_controlling_tty
+    from branchtui.services import Services
+
+    member_id = read_member_fd(args.member_fd)
+    take_controlling_tty()
+    try:
+        svc = Services.create(_open_checked(args.db))
+        actor = svc.roster.actor_for_member(member_id, via="ssh")
+    except BranchError as exc:
+        print(exc.message(), file=sys.stderr)
+        return EXIT_REFUSED
+    return _launch(svc, actor, url=args.db, exit_on_hangup=True)
+
+
+def _login(args: argparse.Namespace) -> int:
+    """OpenSSH's ``ForceCommand``: the OS account (authenticated by sshd) is the identity;
+    the client's command (SSH_ORIGINAL_COMMAND) and the database variable are ignored, so
+    pass ``--db`` in sshd_config."""
+    import os
+    import pwd
+
+    from branchtui.serve import both
+    from branchtui.services import Services
+    from branchtui.store.db import default_url
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(both("serve.no_tty"), file=sys.stderr)
+        return EXIT_ERROR
+    url = args.db or default_url()
+    svc = Services.create(_open_checked(url))
+    # The account sshd authenticated, from the process's uid: getpass.getuser() would
+    # believe $USER/$LOGNAME, which a client may be able to set (AcceptEnv, ~/.ssh/environment).
+    actor = svc.roster.actor_for_login(pwd.getpwuid(os.getuid()).pw_name, via="sshd")
+    return _launch(svc, actor, url=url, exit_on_hangup=True)
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -269,7 +364,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.as_role:
         login = personas.get(args.as_role, args.as_role)
         actor = svc.roster.actor_for_login(login, via="demo")
-    return _launch(svc, actor, personas=personas)
+    return _launch(svc, actor, personas=personas, url=url)
 
 
 # -- reports and keys -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from branchtui.services.drafts import DraftService, SavedDraft
 from branchtui.services.home import HomeData, HomeService
 from branchtui.services.meetings import MeetingDraft, MeetingRecord, MeetingService
 from branchtui.services.minutes import MinutesService, VoteDraft
+from branchtui.services.presence import PresenceService
 from branchtui.services.queries import QueryService
 from branchtui.services.roster import MemberDraft, RosterService
 
@@ -43,6 +44,7 @@ class Services:
     queries: QueryService
     home: HomeService
     drafts: DraftService
+    presence: PresenceService
 
     @classmethod
     def create(cls, db: Database, clock: Clock | None = None,
@@ -52,4 +54,4 @@ class Services:
         minutes, queries = MinutesService(ctx), QueryService(ctx)
         return cls(ctx=ctx, roster=roster, meetings=meetings, minutes=minutes,
                    queries=queries, home=HomeService(roster, meetings, minutes, queries),
-                   drafts=DraftService(ctx))
+                   drafts=DraftService(ctx), presence=PresenceService(ctx))

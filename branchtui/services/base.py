@@ -19,6 +19,7 @@ from branchtui.core.errors import Conflict, NotFound
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, write_transaction
+from branchtui.store.feed import notify_sql
 
 if TYPE_CHECKING:
     from branchtui.services.permissions import Grants
@@ -235,6 +236,9 @@ def record_change(
         prev_hash=prev,
         hash=digest,
     ).execute()
+    if meeting_id is not None and not is_sqlite(ctx.db):
+        # Delivered at commit to every session following the change feed (store/feed.py).
+        ctx.db.execute_sql(notify_sql(), (str(meeting_id),))
     return digest
 
 

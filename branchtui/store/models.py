@@ -454,3 +454,19 @@ class Draft(BaseModel):
 
 
 ALL_MODELS = (*ALL_MODELS, Draft)
+
+
+class Presence(BaseModel):
+    """Who has a meeting's screen open (mode "view" or "edit"), refreshed by a heartbeat
+    every few seconds; rows older than the window are ignored. Not record: no change log."""
+
+    member = ForeignKeyField(Member, on_delete="CASCADE")
+    meeting = ForeignKeyField(Meeting, on_delete="CASCADE")
+    mode = CharField(max_length=SHORT)
+    heartbeat_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("meeting", "member"), True),)
+
+
+ALL_MODELS = (*ALL_MODELS, Presence)

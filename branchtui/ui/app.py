@@ -21,6 +21,7 @@ from branchtui.core.errors import BranchError
 from branchtui.i18n import t
 from branchtui.services import Actor, Services
 from branchtui.ui.bindings import Translated
+from branchtui.ui.live import Changed, FeedState
 
 # (action, key, catalogue key of the Chinese+English palette name, of its help)
 NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
@@ -42,17 +43,23 @@ class BranchApp(Translated, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "ui.key_help", id="app.help"),
         Binding("ctrl+q", "quit", "ui.key_quit", id="app.quit", priority=True),
+        # Our own palette binding, so that its word is translated (Textual adds an English
+        # one only when none is declared).
+        Binding("ctrl+p", "command_palette", "ui.key_palette", show=False, priority=True,
+                id="app.palette"),
         *[Binding(key, action, f"{name}_key", id=f"app.{action}")
           for action, key, name, _help in NAVIGATION],
     ]
 
     def __init__(self, services: Services, actor: Actor | None,
-                 personas: dict[str, str] | None = None) -> None:
+                 personas: dict[str, str] | None = None, db_url: str | None = None) -> None:
         super().__init__()
         self.services = services
         self.actor = actor
         self.personas = personas or {}
         self.title = t("app.title")
+        self.db_url = db_url  # with it, screens follow changes live (services.presence)
+        self._watcher: Any = None
 
     def on_mount(self) -> None:
         from branchtui.ui.screens.home import HomeScreen
@@ -62,6 +69,27 @@ class BranchApp(Translated, App[int]):
             self.push_screen(PersonaScreen(self.personas))
         else:
             self.push_screen(HomeScreen())
+        if self.db_url:
+            from branchtui.services.presence import EVERYTHING, ChangeWatcher
+
+            def changed(ids: set[int]) -> None:  # on the watcher's thread
+                self.post_message(Changed(frozenset(ids), everything=EVERYTHING in ids))
+
+            self._watcher = ChangeWatcher(
+                self.db_url, changed, lambda state: self.post_message(FeedState(state))).start()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop(timeout=1.0)
+
+    def on_changed(self, message: Changed) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(Changed(message.meeting_ids, message.everything))
+
+    def on_feed_state(self, message: FeedState) -> None:
+        back = message.state == "live"
+        self.notify(t("ui.live_back" if back else "ui.live_reconnecting"), markup=False,
+                    severity="information" if back else "warning", timeout=5 if back else 30)
 
     def act_as(self, actor: Actor) -> None:
         """Demo mode: switch to another persona and start over at home."""
@@ -97,9 +125,11 @@ class BranchApp(Translated, App[int]):
         self._open(MembersScreen)
 
     def action_go_rectification(self) -> None:
+        """The tracker of the actor's branch (officers see all its items, members their own)."""
         from branchtui.ui.screens.orglife import RectificationScreen
 
-        self._open(RectificationScreen)
+        if self.actor is not None:
+            self._open_for_branch(self.actor, RectificationScreen)
 
     def action_go_mine(self) -> None:
         from branchtui.ui.screens.mine import MineScreen
@@ -113,33 +143,40 @@ class BranchApp(Translated, App[int]):
 
     def action_go_appraisal(self) -> None:
         """民主评议 of the actor's branch for last year (the round held early this year)."""
+        from branchtui.ui.screens.appraisal import AppraisalScreen
+
+        year = self.services.ctx.today().year - 1
         if self.actor is not None:
-            self._appraisal_target(self.actor)
+            self._open_for_branch(self.actor, lambda branch_id: AppraisalScreen(branch_id, year),
+                                  required=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="nav")
-    def _appraisal_target(self, actor: Actor) -> None:
+    def _open_for_branch(self, actor: Actor, make: Callable[[Any], Screen],
+                         required: bool = False) -> None:
+        """Find the actor's branch off the event loop, then open ``make(branch_id)``
+        (``make(None)`` when they have none, unless ``required``)."""
         try:
             branches = self.services.roster.my_branches(actor)
         except BranchError as exc:
             self.call_from_thread(self.notify, exc.message(), severity="error", markup=False)
             return
-        if not branches:
+        if not branches and required:
             self.call_from_thread(self.notify, t("ui.no_branch"), markup=False)
             return
-        year = self.services.ctx.today().year - 1
-
-        def go() -> None:
-            from branchtui.ui.screens.appraisal import AppraisalScreen
-
-            self._open(lambda: AppraisalScreen(branches[0].id, year))
-
-        self.call_from_thread(go)
+        branch_id = branches[0].id if branches else None
+        self.call_from_thread(self._open, lambda: make(branch_id))
 
     def action_help(self) -> None:
         from branchtui.ui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Switching persona exists in demo mode only: hidden otherwise (e.g. over SSH).
+        if action == "switch_persona":
+            return bool(self.personas)
+        return True
 
     def action_switch_persona(self) -> None:
         from branchtui.ui.screens.persona import PersonaScreen

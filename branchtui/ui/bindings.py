@@ -15,12 +15,23 @@ from textual.binding import Binding
 
 from branchtui.i18n import t
 
+# Textual's own bindings (on Screen and App) carry English words: give them catalogue keys.
+TEXTUAL_WORDS = {
+    "Focus Next": "ui.key_focus_next",
+    "Focus Previous": "ui.key_focus_previous",
+    "Copy selected text": "ui.key_copy",
+    "Quit": "ui.key_quit",
+    "Command palette": "ui.key_palette",
+}
+
 
 def _is_key(text: str) -> bool:
     return bool(text) and "." in text and " " not in text and text.isascii()
 
 
 def translate(binding: Binding) -> Binding:
+    if binding.description in TEXTUAL_WORDS:
+        binding = dataclasses.replace(binding, description=TEXTUAL_WORDS[binding.description])
     description = t(binding.description) if _is_key(binding.description) else binding.description
     tooltip = t(binding.tooltip) if binding.tooltip and _is_key(binding.tooltip) else binding.tooltip
     if (description, tooltip) == (binding.description, binding.tooltip):

@@ -6,6 +6,7 @@ from branchtui.i18n.messages import (
     compliance,
     recurrence,
     rules,
+    serve,
     services,
     ui,
     ui_attendance,
@@ -17,4 +18,4 @@ from branchtui.i18n.messages import (
 )
 
 ALL = (common, rules, recurrence, compliance, services, cli, ui, ui_meetings, ui_attendance,
-       ui_minutes, ui_orglife, ui_members, ui_mine)
+       ui_minutes, ui_orglife, ui_members, ui_mine, serve)

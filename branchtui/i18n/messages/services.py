@@ -90,6 +90,7 @@ ZH: dict[str, str] = {
     "field.comment": "备注",
     "field.draft": "草稿",
     "draft.bad_key": "草稿标识无效。",
+    "presence.bad_mode": "在场状态只能是“查看”或“编辑”。",
 }
 
 EN: dict[str, str] = {
@@ -177,4 +178,5 @@ EN: dict[str, str] = {
     "field.comment": "Comment",
     "field.draft": "Draft",
     "draft.bad_key": "Invalid draft key.",
+    "presence.bad_mode": "Presence is either viewing or editing.",
 }

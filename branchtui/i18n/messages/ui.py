@@ -1,6 +1,11 @@
 """Messages of the terminal app."""
 
 ZH: dict[str, str] = {
+    "ui.key_focus_next": "下一项",
+    "ui.key_focus_previous": "上一项",
+    "ui.key_copy": "复制选中文字",
+    "ui.key_palette": "命令",
+    "ui.section_period": "{title}（{period}）",
     "ui.nav_meetings": "会议 Meetings",
     "ui.nav_meetings_key": "会议",
     "ui.nav_meetings_help": "会议列表、日历、安排会议",
@@ -92,9 +97,20 @@ ZH: dict[str, str] = {
     "ui.chain_bad": "不一致！",
     "ui.full": "正式",
     "ui.probationary": "预备",
+    "ui.presence_viewing": "正在查看：{names}",
+    "ui.presence_editing": "正在编辑：{names}",
+    "ui.presence_sep": "；",
+    "ui.presence_names_sep": "、",
+    "ui.live_reconnecting": "与数据库的连接断开了，正在重新连接……您输入的内容不会丢失。",
+    "ui.live_back": "已重新连上数据库。",
 }
 
 EN: dict[str, str] = {
+    "ui.key_focus_next": "Next field",
+    "ui.key_focus_previous": "Previous field",
+    "ui.key_copy": "Copy selected text",
+    "ui.key_palette": "palette",
+    "ui.section_period": "{title} ({period})",
     "ui.nav_meetings": "Meetings 会议",
     "ui.nav_meetings_key": "Meetings",
     "ui.nav_meetings_help": "Meeting list, calendar, scheduling",
@@ -186,4 +202,10 @@ EN: dict[str, str] = {
     "ui.chain_bad": "BROKEN",
     "ui.full": "Full",
     "ui.probationary": "Probationary",
+    "ui.presence_viewing": "Viewing: {names}",
+    "ui.presence_editing": "Editing: {names}",
+    "ui.presence_sep": "; ",
+    "ui.presence_names_sep": ", ",
+    "ui.live_reconnecting": "Lost the connection to the database; reconnecting… Nothing you typed is lost.",
+    "ui.live_back": "Reconnected to the database.",
 }

@@ -5,6 +5,9 @@ _ZH_WD = ("一", "二", "三", "四", "五", "六", "日")
 _EN_WD = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
 ZH: dict[str, str] = {
+    "ui_meetings.key_orglife": "组织生活会",
+    "ui_meetings.cmd_orglife": "组织生活会 Organisational-life meeting",
+    "ui_meetings.cmd_orglife_help": "问题清单、批评与自我批评、整改、回头看",
     # keys
     "ui_meetings.key_new": "安排会议",
     "ui_meetings.key_edit": "修改",
@@ -135,6 +138,9 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "ui_meetings.key_orglife": "Org life",
+    "ui_meetings.cmd_orglife": "Organisational-life meeting 组织生活会",
+    "ui_meetings.cmd_orglife_help": "Problem list, criticism, rectification, review",
     "ui_meetings.key_new": "Schedule",
     "ui_meetings.key_edit": "Edit",
     "ui_meetings.key_cancel": "Cancel meeting",

@@ -54,7 +54,8 @@ from branchtui.core.roll import count_attendance
 from branchtui.i18n import enum_label, t
 from branchtui.services.meetings import AttendanceSheet
 from branchtui.ui.bindings import Translated
-from branchtui.ui.screens.base import DataScreen, Failed, Loaded
+from branchtui.ui.screens.base import Failed, Loaded
+from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, when
 
 STATUS_STYLE = {
@@ -339,7 +340,7 @@ class GuestModal(Translated, ModalScreen[GuestAnswer | None]):
 # -- the sheet -----------------------------------------------------------------------------
 
 
-class AttendanceScreen(DataScreen):
+class AttendanceScreen(LiveMeetingScreen):
     """The attendance sheet of ``meeting_id``: expected list with marks, live counts,
     quorum lights for the acts on the agenda, 列席 guests, and who is not on the roll."""
 
@@ -419,9 +420,36 @@ class AttendanceScreen(DataScreen):
         actor, mid = self.actor, self.meeting_id
         self.fetch("sheet", lambda: self.services.meetings.attendance_sheet(actor, mid))
 
+    def presence_mode(self) -> str:
+        return "edit" if self.sheet is not None and self.sheet.can_mark else "view"
+
+    def live_refresh(self) -> None:
+        actor, mid = self.actor, self.meeting_id
+        self.fetch("live", lambda: self.services.meetings.attendance_sheet(actor, mid))
+
+    def _merge_sheet(self, sheet: AttendanceSheet) -> None:
+        """Someone else changed the meeting: redraw only the rows that changed, keeping the
+        cursor and the user's marks still being saved; a changed roll redraws the table."""
+        rows = {r.member_id: r for r in sheet.record.attendance}
+        if self.sheet is None or set(rows) != set(self.rows):
+            self._show_sheet(sheet)
+            return
+        self.sheet, self.meeting = sheet, sheet.record.meeting
+        self.guests = list(sheet.record.guests)
+        for mid, row in rows.items():
+            if mid not in self._pending and row != self.rows[mid]:
+                self.rows[mid] = row
+                self._render_row(mid)
+        self._show_head()
+        self._show_summary()
+        self._show_guests()
+        self._show_excluded()
+
     def on_loaded(self, message: Loaded) -> None:
         if message.tag == "sheet":
             self._show_sheet(message.data)
+        elif message.tag == "live":
+            self._merge_sheet(message.data)
         elif message.tag == "signin":
             self.meeting = message.data
             self._show_head()

@@ -112,7 +112,7 @@ class HomeScreen(DataScreen):
         table = self.query_one("#compliance", DataTable)
         title = t("ui.home_grid") if d.watched else t("ui.home_compliance")
         self.query_one("#compliance-title", Label).update(
-            content(f"{title}（{d.quarter.label()}）"))
+            content(t("ui.section_period", title=title, period=d.quarter.label())))
         columns = [t("report.branch")] + [enum_label(o) for o in Obligation] + [
             t("report.silent")]
         self._reset(table, *columns)

@@ -129,6 +129,7 @@ class MeetingsScreen(DataScreen):
         Binding("x", "cancel_meeting", "ui_meetings.key_cancel", id="meetings.cancel"),
         Binding("a", "attendance", "ui_meetings.key_attendance", id="meetings.attendance"),
         Binding("m", "minutes", "ui_meetings.key_minutes", id="meetings.minutes"),
+        Binding("o", "orglife", "ui_meetings.key_orglife", id="meetings.orglife"),
         Binding("v", "toggle_calendar", "ui_meetings.key_calendar", id="meetings.calendar"),
         Binding("left_square_bracket,comma", "month(-1)", "ui_meetings.key_prev_month",
                 id="meetings.prev_month"),
@@ -508,6 +509,18 @@ class MeetingsScreen(DataScreen):
     def action_minutes(self) -> None:
         self._open_lazily("minutes")
 
+    def action_orglife(self) -> None:
+        """The 组织生活会 sheet (problems, criticism, 整改, 回头看) of the selected sitting."""
+        from branchtui.ui.screens.orglife import OrgLifeScreen
+
+        mtg = self._selected_or_say()
+        if mtg is None:
+            return
+        if Obligation.ORG_LIFE not in mtg.obligations:
+            self.notify(t("orglife.not_org_life"), severity="warning", markup=False)
+            return
+        self.app.push_screen(OrgLifeScreen(mtg.id))
+
     def action_switch_branch(self) -> None:
         if len(self.branches) < 2:
             self.notify(t("ui_meetings.one_branch"), markup=False)
@@ -530,6 +543,8 @@ class MeetingsScreen(DataScreen):
              self.action_toggle_calendar),
             (t("ui_meetings.cmd_attendance"), t("ui_meetings.cmd_attendance_help"),
              self.action_attendance),
+            (t("ui_meetings.cmd_orglife"), t("ui_meetings.cmd_orglife_help"),
+             self.action_orglife),
             (t("ui_meetings.cmd_minutes"), t("ui_meetings.cmd_minutes_help"),
              self.action_minutes),
             (t("ui_meetings.cmd_filters"), t("ui_meetings.cmd_filters_help"),

@@ -50,7 +50,7 @@ from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
 from branchtui.services.minutes import MeetingPeople
 from branchtui.ui.bindings import Translated
-from branchtui.ui.screens.base import DataScreen
+from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, when
 
 AUTOSAVE_SECONDS = 2.0
@@ -296,7 +296,7 @@ class Confirm(Translated, ModalScreen[bool]):
 # -- the screen -------------------------------------------------------------------------------
 
 
-class MinutesScreen(DataScreen):
+class MinutesScreen(LiveMeetingScreen):
     """The live minutes of one meeting."""
 
     # Textual declares this oddly (ClassVar[...] | None), hence the ignore.
@@ -493,6 +493,31 @@ class MinutesScreen(DataScreen):
         self._update_state()
         self.refresh_bindings()
 
+    def presence_mode(self) -> str:
+        return "edit" if self.may_write else "view"
+
+    def live_refresh(self) -> None:
+        """Someone changed the meeting: new speeches, decisions and the status appear; what
+        the user is typing (text areas, inputs) and the item they are on stay as they are."""
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        self.call("live", lambda: (svc.meetings.record(actor, mid),
+                                   svc.minutes.people(actor, mid)))
+
+    def _done_live(self, data: tuple[MeetingRecord, MeetingPeople]) -> None:
+        if self.record is None:
+            return
+        current = self._item_id(self.items[self.item_index])
+        self.record, self.people = data
+        self.items = [*self.record.meeting.agenda, None]
+        ids = [self._item_id(i) for i in self.items]
+        self.item_index = ids.index(current) if current in ids else len(self.items) - 1
+        self._render_head()
+        self._render_agenda()
+        self._render_tables(keep_cursor=True)
+        self._fill_candidates()
+        self._update_state()
+        self.refresh_bindings()
+
     def _who(self, member_id: int | None) -> str:
         if member_id is None or self.people is None:
             return t("ui_minutes.unset")
@@ -540,9 +565,19 @@ class MinutesScreen(DataScreen):
             self._render_agenda()
 
     def _render_item(self) -> None:
+        self._render_tables()
+        item = self.items[self.item_index]
+        if item is not None and item.act is not None:
+            self.query_one("#act", Select).value = item.act
+        self._load_texts()
+
+    def _render_tables(self, keep_cursor: bool = False) -> None:
+        """The item's speeches and decisions. ``keep_cursor`` (a live reload): the cursor
+        stays unless it was on the last speech, where it follows new ones."""
         assert self.record is not None
         iid = self._item_id(self.items[self.item_index])
         sp = self.query_one("#speeches", DataTable)
+        was = sp.cursor_row if keep_cursor and sp.cursor_row < sp.row_count - 1 else None
         sp.clear(columns=True)
         sp.add_columns(t("ui.col_time"), t("field.speaker"), t("field.speech"))
         for s in self.record.speeches:
@@ -550,8 +585,9 @@ class MinutesScreen(DataScreen):
                 sp.add_row(cell(s.spoken_at.strftime("%H:%M")), cell(s.speaker_name),
                            cell(" ".join(s.text.split())), key=str(s.id))
         if sp.row_count:
-            sp.move_cursor(row=sp.row_count - 1)
+            sp.move_cursor(row=sp.row_count - 1 if was is None else min(was, sp.row_count - 1))
         de = self.query_one("#decisions", DataTable)
+        de_was = de.cursor_row
         de.clear(columns=True)
         de.add_columns(t("ui_minutes.act"), t("field.decision"), t("ui.col_votes"),
                        t("ui.col_result"), t("ui_minutes.owner"), t("ui_minutes.due"))
@@ -565,10 +601,8 @@ class MinutesScreen(DataScreen):
                                 if x.follow_up_owner_id else ""),
                            cell(x.follow_up_due.isoformat() if x.follow_up_due else ""),
                            key=str(x.id))
-        item = self.items[self.item_index]
-        if item is not None and item.act is not None:
-            self.query_one("#act", Select).value = item.act
-        self._load_texts()
+        if keep_cursor and de.row_count:
+            de.move_cursor(row=min(de_was, de.row_count - 1))
 
     @on(NamePicker.Picked, "#speaker")
     def _speaker_picked(self, _event: NamePicker.Picked) -> None:

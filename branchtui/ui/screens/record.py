@@ -13,11 +13,12 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from branchtui.core.enums import AttendanceStatus
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
-from branchtui.ui.screens.base import DataScreen, Loaded
+from branchtui.ui.screens.base import Loaded
+from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, when
 
 
-class RecordScreen(DataScreen):
+class RecordScreen(LiveMeetingScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "ui.key_back", id="record.back"),
         Binding("r,f5", "refresh", "ui.key_refresh", id="record.refresh"),
@@ -72,6 +73,8 @@ class RecordScreen(DataScreen):
     def on_loaded(self, message: Loaded) -> None:
         r: MeetingRecord = message.data[0]
         people = message.data[1]
+        # A live reload keeps each table's cursor where the reader left it.
+        cursors = {d.id: d.cursor_row for d in self.query(DataTable)} if self.record else {}
         self.record = r
         m = r.meeting
 
@@ -158,8 +161,11 @@ class RecordScreen(DataScreen):
                        cell(name(d.follow_up_owner_id) if d.follow_up_owner_id else ""),
                        cell(d.follow_up_due.isoformat() if d.follow_up_due else ""),
                        key=str(d.id))
-        self._show_speech(0)
-        self._show_decision(0)
+        for table in self.query(DataTable):
+            if cursors.get(table.id) and table.row_count:
+                table.move_cursor(row=min(cursors[table.id], table.row_count - 1))
+        self._show_speech(sp.cursor_row)
+        self._show_decision(de.cursor_row)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "speeches":

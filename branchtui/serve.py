@@ -1,0 +1,468 @@
+"""The SSH gateway (``branchtui serve``): members sign in with their registered keys and each
+session gets its own pseudo-terminal and its own app process.
+
+Why it is built this way:
+
+- One **process** per session (not one asyncio task per session in a shared app): a crash,
+  a slow query or a memory spike hurts one user only, and the child's ``--db`` connection
+  is its own.
+- The gateway opens the database only to answer "whose key is this?"; the children open it
+  themselves.
+- **Identity cannot be forged by the client.** The member id is decided here, from the key
+  that passed public-key authentication, and handed to the child through a pipe that only
+  the gateway writes to (``_session --member-fd N``). The child's environment is built from
+  scratch (:func:`child_env`): nothing the client sends (``env`` requests such as
+  ``LANG``/``BRANCHTUI_*``, the exec command, the SSH user name) reaches the child. The
+  client's command is ignored entirely and the user name plays no part in who you are.
+- Sessions without a terminal are refused: without a pty the app would hang and outlive
+  the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import re
+import signal
+import struct
+import sys
+import termios
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from branchtui.i18n import language, t
+
+log = logging.getLogger("branchtui.serve")
+
+#: Seconds the children get to save after SIGHUP before they are killed.
+GRACE_SECONDS = 5.0
+_READ_SIZE = 65536
+_TERM_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+# The extra-info names under which an authenticated connection carries its member.
+_MEMBER = "branchtui_member_id"
+_LOGIN = "branchtui_login"
+
+
+def both(key: str, **params: Any) -> str:
+    """One line in Chinese and English: the gateway cannot know the client's language
+    (the client's environment is deliberately ignored)."""
+    return f"{t(key, lang='zh', **params)} / {t(key, lang='en', **params)}"
+
+
+def key_fingerprint(key: asyncssh.SSHKey) -> str | None:
+    """The SHA256 fingerprint exactly as :func:`roster.parse_public_key` computes it for
+    stored keys (so the two always agree); None for key types the roster does not accept."""
+    from branchtui.core.errors import BranchError
+    from branchtui.services.roster import parse_public_key
+
+    try:
+        line = key.export_public_key("openssh").decode("ascii", "replace")
+        return parse_public_key(line)[1]
+    except (BranchError, ValueError, asyncssh.KeyExportError):
+        return None
+
+
+def child_env(term: str | None) -> dict[str, str]:
+    """The environment of a session's app process, built from scratch: only the gateway's
+    own PATH/HOME/TZ and a sanitised TERM. No variable the client sent is forwarded."""
+    env = {"LANG": "C.UTF-8", "TERM": term if term and _TERM_RE.match(term) else "xterm-256color"}
+    for name in ("PATH", "HOME", "TZ", "PYTHONPATH"):
+        value = os.environ.get(name)
+        if value:
+            env[name] = value
+    env.setdefault("PATH", os.defpath)
+    return env
+
+
+def set_winsize(fd: int, cols: int, rows: int, px_w: int = 0, px_h: int = 0) -> None:
+    """Set the pty's window size; the kernel sends SIGWINCH to the app on the other side."""
+    cols, rows = max(1, min(cols or 80, 1000)), max(1, min(rows or 24, 1000))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, px_w, px_h))
+
+
+def load_host_key(path: Path) -> asyncssh.SSHKey:
+    """The host key at ``path``, created (ed25519, mode 0600) when it does not exist yet."""
+    if not path.exists():
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.export_private_key())
+        print(t("serve.host_key_created", path=str(path)), file=sys.stderr)
+        return key
+    return asyncssh.read_private_key(str(path))
+
+
+@dataclass(eq=False)
+class Session:
+    """One live session: who, from where, since when, and its app process."""
+
+    member_id: int
+    login: str
+    peer: str
+    started: float = field(default_factory=time.monotonic)
+    started_at: datetime = field(default_factory=datetime.now)
+    pid: int | None = None
+    last_input: float = field(default_factory=time.monotonic)
+    reason: str = "exit"
+
+
+class Gateway:
+    """The listening server and its sessions."""
+
+    def __init__(self, db_url: str, *, idle_timeout: float = 1800.0, max_sessions: int = 100,
+                 lang: str | None = None) -> None:
+        self.db_url = db_url
+        self.idle_timeout = idle_timeout
+        self.max_sessions = max_sessions
+        self.lang = lang or language()
+        self.sessions: set[Session] = set()
+        self.stopping = False
+        self._svc: Any = None
+
+    # -- authentication ----------------------------------------------------------------------
+
+    def services(self) -> Any:
+        if self._svc is None:
+            from branchtui.services import Services
+            from branchtui.store.db import check_schema, open_database
+
+            db = open_database(self.db_url)
+            with db.connection_context():
+                check_schema(db)
+            self._svc = Services.create(db)
+        return self._svc
+
+    def member_for_fingerprint(self, fingerprint: str) -> Any:
+        """The Actor owning a (not removed) key, or None. Asked on every authentication, so a
+        removed key stops working for the next session."""
+        return self.services().roster.member_for_key(fingerprint)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def child_argv(self, member_fd: int) -> list[str]:
+        return [sys.executable, "-m", "branchtui.cli", "_session", "--db", self.db_url,
+                "--lang", self.lang, "--member-fd", str(member_fd)]
+
+    async def handle(self, process: asyncssh.SSHServerProcess) -> None:
+        """One SSH session: refuse what we cannot serve, else run the app on a pty."""
+        try:
+            await self._handle(process)
+        except Exception:  # one broken session must never take the gateway down
+            log.exception("session failed")
+            with contextlib.suppress(Exception):
+                process.exit(1)
+
+    async def _handle(self, process: asyncssh.SSHServerProcess) -> None:
+        member_id = process.get_extra_info(_MEMBER)
+        login = process.get_extra_info(_LOGIN) or "-"
+        peer = process.get_extra_info("peername") or ("?", 0)
+        where = f"{peer[0]}:{peer[1]}"
+        if member_id is None:  # pragma: no cover - asyncssh only gets here after auth
+            process.exit(1)
+            return
+        if process.get_terminal_type() is None:
+            log.info("refused member=%s login=%s from=%s: no terminal", member_id, login, where)
+            process.stderr.write((both("serve.no_tty") + "\n").encode())
+            process.exit(1)
+            return
+        if self.stopping or len(self.sessions) >= self.max_sessions:
+            key = "serve.shutting_down" if self.stopping else "serve.too_many"
+            log.info("refused member=%s login=%s from=%s: %s", member_id, login, where, key)
+            process.stdout.write((both(key) + "\r\n").encode())
+            process.exit(1)
+            return
+        session = Session(member_id=member_id, login=login, peer=where)
+        self.sessions.add(session)
+        code = 1
+        try:
+            code = await self._run(process, session)
+        finally:
+            self.sessions.discard(session)
+            log.info("session member=%s login=%s from=%s start=%s duration=%.1fs end=%s "
+                     "status=%s", member_id, login, where,
+                     session.started_at.isoformat(timespec="seconds"),
+                     time.monotonic() - session.started, session.reason, code)
+        with contextlib.suppress(Exception):
+            if session.reason == "idle":
+                process.stdout.write(("\r\n" + both("serve.idle") + "\r\n").encode())
+            elif session.reason == "shutdown":
+                process.stdout.write(("\r\n" + both("serve.shutting_down") + "\r\n").encode())
+            process.exit(code)
+
+    async def _run(self, process: asyncssh.SSHServerProcess, session: Session) -> int:
+        loop = asyncio.get_running_loop()
+        cols, rows, px_w, px_h = process.get_terminal_size()
+        master, slave = os.openpty()
+        set_winsize(master, cols, rows, px_w, px_h)
+        id_r, id_w = os.pipe()
+        try:
+            child = await asyncio.create_subprocess_exec(
+                *self.child_argv(id_r), stdin=slave, stdout=slave, stderr=slave,
+                pass_fds=(id_r,), start_new_session=True, close_fds=True,
+                env=child_env(process.get_terminal_type()))
+            # The identity, written by the gateway alone, read once by the child.
+            os.write(id_w, str(session.member_id).encode())
+        finally:
+            os.close(id_w)
+            os.close(id_r)
+            os.close(slave)
+        session.pid = child.pid
+        log.info("start member=%s login=%s from=%s pid=%s size=%sx%s", session.member_id,
+                 session.login, session.peer, child.pid, cols, rows)
+        os.set_blocking(master, False)
+        pump_out = asyncio.create_task(self._pump_out(loop, master, process))
+        pump_in = asyncio.create_task(self._pump_in(loop, master, process, session))
+        idle = asyncio.create_task(self._watch_idle(session))
+        try:
+            done, _ = await asyncio.wait({pump_out, pump_in, idle},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            app_closed = (pump_out in done and not pump_out.cancelled()
+                          and pump_out.exception() is None)
+            if app_closed:
+                # The app closed its terminal: it is ending on its own.
+                try:
+                    await asyncio.wait_for(child.wait(), timeout=GRACE_SECONDS)
+                except TimeoutError:
+                    await self.hangup(child, grace=1.0)
+            else:
+                # The client went away, idled out, or its channel broke: hang up the app
+                # and give it time to save.
+                session.reason = "idle" if idle in done else "client closed"
+                await self.hangup(child)
+                with contextlib.suppress(TimeoutError, Exception):
+                    await asyncio.wait_for(pump_out, timeout=1.0)
+            code = await child.wait()
+            # Killed by a signal (-N): report it as a shell would, 128+N.
+            return 128 - code if code < 0 else code
+        finally:
+            for task in (pump_out, pump_in, idle):
+                task.cancel()
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    log.debug("session task ended with %r", task.exception())
+            with contextlib.suppress(ProcessLookupError):
+                if child.returncode is None:
+                    os.killpg(child.pid, signal.SIGKILL)
+            os.close(master)
+
+    async def hangup(self, child: asyncio.subprocess.Process, grace: float = GRACE_SECONDS) -> None:
+        """SIGHUP to the app's process group (as a terminal hang-up would), then SIGKILL if it
+        has not ended within ``grace`` seconds. Drafts are autosaved every few seconds, so
+        at most the last few seconds of typing are at stake."""
+        if child.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGHUP)
+        try:
+            await asyncio.wait_for(child.wait(), timeout=grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+
+    @staticmethod
+    async def _wait_fd(loop: asyncio.AbstractEventLoop, fd: int, write: bool = False) -> None:
+        fut: asyncio.Future[None] = loop.create_future()
+
+        def ready() -> None:
+            if not fut.done():
+                fut.set_result(None)
+
+        add: Callable[..., None] = loop.add_writer if write else loop.add_reader
+        remove = loop.remove_writer if write else loop.remove_reader
+        add(fd, ready)
+        try:
+            await fut
+        finally:
+            remove(fd)
+
+    async def _pump_out(self, loop: asyncio.AbstractEventLoop, master: int,
+                        process: asyncssh.SSHServerProcess) -> None:
+        """App → client, until the app has closed its terminal (EIO on the master)."""
+        while True:
+            await self._wait_fd(loop, master)
+            try:
+                data = os.read(master, _READ_SIZE)
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                if exc.errno == errno.EIO:
+                    return
+                raise
+            if not data:
+                return
+            process.stdout.write(data)
+            await process.stdout.drain()
+
+    async def _pump_in(self, loop: asyncio.AbstractEventLoop, master: int,
+                       process: asyncssh.SSHServerProcess, session: Session) -> None:
+        """Client → app, and window changes → TIOCSWINSZ. Returns when the client is gone."""
+        while True:
+            try:
+                data = await process.stdin.read(_READ_SIZE)
+            except asyncssh.TerminalSizeChanged as exc:
+                set_winsize(master, exc.width, exc.height, exc.pixwidth, exc.pixheight)
+                continue
+            except (asyncssh.BreakReceived, asyncssh.SignalReceived):
+                continue
+            except (asyncssh.Error, OSError, asyncio.IncompleteReadError):
+                return
+            if not data:
+                return
+            session.last_input = time.monotonic()
+            view = memoryview(data)
+            while view:
+                try:
+                    n = os.write(master, view)
+                except BlockingIOError:
+                    await self._wait_fd(loop, master, write=True)
+                    continue
+                except OSError:
+                    return
+                view = view[n:]
+
+    async def _watch_idle(self, session: Session) -> None:
+        if self.idle_timeout <= 0:
+            await asyncio.Event().wait()  # never
+        while True:
+            left = session.last_input + self.idle_timeout - time.monotonic()
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left + 0.05, 30.0))
+
+    # -- the server --------------------------------------------------------------------------
+
+    def server_factory(self) -> asyncssh.SSHServer:
+        return _Server(self)
+
+    async def serve(self, host: str, port: int, host_key: asyncssh.SSHKey,
+                    ready: Callable[[int], None] | None = None) -> None:
+        """Listen until SIGTERM/SIGINT, then hang up every session and wait for them."""
+        self.services()  # refuse an out-of-date schema before accepting anyone
+        server = await asyncssh.create_server(
+            self.server_factory, host, port, server_host_keys=[host_key],
+            process_factory=self.handle, encoding=None, line_editor=False,
+            allow_scp=False, agent_forwarding=False, x11_forwarding=False,
+            keepalive_interval=30, login_timeout=30)
+        sockets = server.sockets or []
+        bound = sockets[0].getsockname()[1] if sockets else port
+        log.info(t("serve.listening", host=host, port=bound,
+                   fingerprint=host_key.get_fingerprint("sha256")))
+        if ready:
+            ready(bound)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            self.stopping = True
+            server.close()
+            await self.shutdown()
+            log.info(t("serve.stopped"))
+
+    async def shutdown(self, grace: float = GRACE_SECONDS) -> None:
+        """Hang up every app process and give them ``grace`` seconds to save and end."""
+        for s in list(self.sessions):
+            s.reason = "shutdown"
+            if s.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(s.pid, signal.SIGHUP)
+        deadline = time.monotonic() + grace
+        while self.sessions and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        for s in list(self.sessions):
+            if s.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(s.pid, signal.SIGKILL)
+        # Let the session handlers write their last line and log.
+        for _ in range(20):
+            if not self.sessions:
+                break
+            await asyncio.sleep(0.05)
+
+
+class _Server(asyncssh.SSHServer):
+    """Per-connection policy: public keys only, checked against the roster."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+
+    def begin_auth(self, username: str) -> bool:
+        return True  # always authenticate; the user name is never an identity
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return False
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        fingerprint = key_fingerprint(key)
+        if fingerprint is None:
+            return False
+        try:
+            actor = await asyncio.to_thread(self.gateway.member_for_fingerprint, fingerprint)
+        except Exception:  # a database hiccup refuses the login, it never crashes the gateway
+            log.exception("key lookup failed")
+            return False
+        peer = self.conn.get_extra_info("peername") if self.conn else None
+        # Last write wins, and that is the key that authenticated: asyncssh handles one
+        # auth request at a time (a new one cancels the one in flight), checks the signature
+        # right after this returns without yielding, and ignores requests once auth is
+        # complete. A key offered without a valid signature may set this, but its attempt
+        # fails, and only a later successful attempt (which sets it again) lets anyone in.
+        if actor is None:
+            log.info("refused key %s user=%r from=%s", fingerprint, username, peer)
+            return False
+        assert self.conn is not None
+        self.conn.set_extra_info(**{_MEMBER: actor.member_id, _LOGIN: actor.login or "-"})
+        return True
+
+
+def run(db_url: str, host: str, port: int, host_key_path: Path, *, idle_timeout: float,
+        max_sessions: int, lang: str | None = None) -> int:
+    """``branchtui serve``: log to stderr, listen, return 0 after a clean shutdown."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    key = load_host_key(host_key_path)
+    gateway = Gateway(db_url, idle_timeout=idle_timeout, max_sessions=max_sessions, lang=lang)
+    asyncio.run(gateway.serve(host, port, key))
+    return 0
+
+
+def read_member_fd(fd: int) -> int:
+    """The member id the gateway wrote into the pipe ``fd`` (``_session --member-fd``)."""
+    chunks = []
+    while True:
+        chunk = os.read(fd, 64)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return int(b"".join(chunks).decode("ascii").strip())
+
+
+def take_controlling_tty() -> None:
+    """Make stdin (the pty slave) the controlling terminal of this new session, so that
+    the terminal's hang-up and window changes reach this process."""
+    with contextlib.suppress(OSError):
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)

@@ -1,0 +1,202 @@
+"""The change feed: which meetings changed, pushed (PostgreSQL) or cheaply polled (SQLite).
+
+One interface, two backends:
+
+- SQLite has no push. A dedicated connection polls ``PRAGMA data_version`` about four times
+  a second; the value changes only when ANOTHER connection commits. Only then does the feed
+  read the change log past the last id it has seen. An idle session runs the pragma and
+  nothing else.
+- PostgreSQL: the services send ``NOTIFY branchtui_changes, '<meeting id>'`` inside the
+  write transaction (delivered at commit, see ``services.base.record_change``); the feed
+  LISTENs on a dedicated connection and blocks on its socket.
+
+``ChangeFeed.open(url)`` returns the backend's feed: ``wait(timeout)`` gives the set of
+meeting ids changed (``None``: nothing), ``close()`` ends it. ``ChangeWatcher`` runs a feed in
+a daemon thread, calls back with the ids, reconnects with backoff when the database goes
+away and reports its state ("live" / "reconnecting"). After a reconnect it reports
+``EVERYTHING`` (changes may have been missed while away).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CHANNEL = "branchtui_changes"
+EVERYTHING = 0  # no meeting has id 0: "anything may have changed, reload"
+SQLITE_TICK = 0.25  # seconds between two PRAGMA data_version
+LIVE, RECONNECTING = "live", "reconnecting"
+
+
+class ChangeFeed:
+    """Base of the two feeds."""
+
+    statements = 0  # statements run on the feed's connection (tests check idle cost)
+
+    @staticmethod
+    def open(url: str) -> ChangeFeed:
+        if url.startswith("sqlite:///"):
+            return SqliteFeed(str(Path(url[len("sqlite:///"):]).expanduser()))
+        if url.startswith(("postgresql://", "postgres://")):
+            return PgFeed(url)
+        raise ValueError(f"no change feed for {url.split(':', 1)[0]}")
+
+    def wait(self, timeout: float) -> set[int] | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SqliteFeed(ChangeFeed):
+    def __init__(self, path: str, tick: float = SQLITE_TICK) -> None:
+        if not Path(path).exists():
+            raise FileNotFoundError(path)
+        self.tick = tick
+        # Autocommit: the feed never holds a read transaction open (it would pin the WAL).
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                    timeout=15)
+        self.statements = 0
+        self.version = self._data_version()
+        row = self._query("SELECT COALESCE(MAX(id), 0) FROM change_log").fetchone()
+        self.last_id: int = row[0]
+
+    def _query(self, sql: str, *params: Any) -> sqlite3.Cursor:
+        self.statements += 1
+        return self.conn.execute(sql, params)
+
+    def _data_version(self) -> int:
+        return int(self._query("PRAGMA data_version").fetchone()[0])
+
+    def poll(self) -> set[int] | None:
+        """One tick: the pragma; the change log only when another connection committed."""
+        version = self._data_version()
+        if version == self.version:
+            return None
+        self.version = version
+        rows = self._query(
+            "SELECT meeting_id, MAX(id) FROM change_log WHERE id > ? GROUP BY meeting_id",
+            self.last_id).fetchall()
+        if not rows:
+            return None  # a commit that is not in the change log (drafts, presence)
+        self.last_id = max(self.last_id, *(r[1] for r in rows))
+        return {r[0] for r in rows if r[0] is not None} or None
+
+    def wait(self, timeout: float) -> set[int] | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            ids = self.poll()
+            if ids:
+                return ids
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(self.tick, left))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PgFeed(ChangeFeed):
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+        self.conn.execute(f"LISTEN {CHANNEL}")
+        self.statements = 1
+
+    def wait(self, timeout: float) -> set[int] | None:
+        ids: set[int] = set()
+        # Block on the socket until the first notification, then take what else is queued.
+        for n in self.conn.notifies(timeout=timeout, stop_after=1):
+            ids.add(_meeting_id(n.payload))
+        if ids:
+            for n in self.conn.notifies(timeout=0.001):
+                ids.add(_meeting_id(n.payload))
+        if self.conn.closed or self.conn.broken:
+            import psycopg
+
+            raise psycopg.OperationalError("the change feed lost its connection")
+        ids.discard(-1)
+        return ids or None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _meeting_id(payload: str) -> int:
+    try:
+        return int(payload)
+    except ValueError:
+        return -1
+
+
+def notify_sql() -> str:
+    """The statement the services run (with the meeting id as parameter) on PostgreSQL."""
+    return f"SELECT pg_notify('{CHANNEL}', %s)"
+
+
+class ChangeWatcher:
+    """Runs a feed in a daemon thread. ``on_change(ids)`` and ``on_state(state)`` are called
+    from that thread; the caller hands them over to its own loop."""
+
+    def __init__(self, url: str, on_change: Callable[[set[int]], None],
+                 on_state: Callable[[str], object] | None = None, *, poll: float = 0.5,
+                 backoff_max: float = 5.0) -> None:
+        self.url = url
+        self.on_change = on_change
+        self.on_state: Callable[[str], object] = on_state or (lambda _s: None)
+        self.poll = poll
+        self.backoff_max = backoff_max
+        self.state = LIVE
+        self.feed: ChangeFeed | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="branchtui-feed", daemon=True)
+
+    def start(self) -> ChangeWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.on_state(state)
+
+    def _run(self) -> None:
+        delay = 0.25
+        lost = False
+        while not self._stop.is_set():
+            try:
+                self.feed = ChangeFeed.open(self.url)
+            except Exception:
+                self._set_state(RECONNECTING)
+                lost = True
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            delay = 0.25
+            self._set_state(LIVE)
+            if lost:
+                self.on_change({EVERYTHING})
+                lost = False
+            try:
+                while not self._stop.is_set():
+                    ids = self.feed.wait(self.poll)
+                    if ids:
+                        self.on_change(ids)
+            except Exception:
+                lost = True
+                self._set_state(RECONNECTING)
+            finally:
+                with contextlib.suppress(Exception):
+                    self.feed.close()
+                self.feed = None

@@ -1,0 +1,207 @@
+"""Live screens: another connection changes the meeting and the open screen shows it
+without a key press, keeping the cursor and what the user is typing; presence on one line.
+Real services on a temp-file SQLite, the app's own change-feed watcher."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from textual.widgets import DataTable, Static, TextArea
+
+from branchtui.core.enums import Act, AttendanceStatus, Obligation
+from branchtui.i18n import enum_label, set_language
+from branchtui.services import FixedClock, Services
+from branchtui.store.db import open_database, upgrade
+from branchtui.ui.app import BranchApp
+from branchtui.ui.screens.attendance import AttendanceScreen
+from branchtui.ui.screens.minutes import MinutesScreen
+from branchtui.ui.screens.record import RecordScreen
+from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.factories import build_world, draft
+
+START = datetime(2026, 11, 27, 9, 0)
+THEIRS = FULLWIDTH + HOSTILE_LINK + "另一位同志的发言" + HOSTILE
+
+
+@pytest.fixture
+def world(tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    clock = FixedClock(NOW)
+    svc = Services.create(db, clock)
+    w = build_world(svc)
+    mtg = svc.meetings.schedule(w.secretary, draft(
+        w, START, Obligation.THEME_DAY, title=HOSTILE_LINK + "主题党日[/]",
+        agenda=(("学习文件[/]", None), ("讨论决定事项", Act.GENERAL_DECISION))))
+    clock.current = START - timedelta(minutes=5)
+    svc.meetings.open(w.recorder, mtg.id)
+    w.url, w.mid, w.clock = url, mtg.id, clock  # type: ignore[attr-defined]
+    yield w
+    db.close()
+
+
+async def elsewhere(fn: Callable[[], object]) -> None:
+    """Run a service call on another thread, hence another database connection."""
+    await asyncio.to_thread(fn)
+
+
+async def until(pilot, check: Callable[[], bool], seconds: float = 3.0) -> float:
+    """Let the app run (no keys) until ``check()``; the seconds it took."""
+    t0 = time.monotonic()
+    while not check():
+        assert time.monotonic() - t0 < seconds, "the change never showed"
+        await pilot.pause(0.05)
+    return time.monotonic() - t0
+
+
+async def settle(app, pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def table_text(table: DataTable) -> str:
+    return "\n".join(" ".join(str(c) for c in table.get_row_at(i))
+                     for i in range(table.row_count))
+
+
+async def test_the_record_shows_a_new_speech_without_a_key_at_80x24(world):
+    w = world
+    app = BranchApp(w.svc, w.secretary, db_url=w.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = RecordScreen(w.mid)
+        app.push_screen(screen)
+        await settle(app, pilot)
+        speeches = screen.query_one("#speeches", DataTable)
+        assert speeches.row_count == 0
+        await elsewhere(lambda: w.svc.minutes.add_speech(
+            w.recorder, w.mid, THEIRS, speaker_id=w.member.member_id))
+        took = await until(pilot, lambda: THEIRS in table_text(speeches))
+        assert took < 1.5, f"shown after {took:.2f}s"
+        assert app.is_running and app.screen is screen
+        # One write, one reload: the app hands the message down and it never comes back up
+        # (a bubbling Changed once looped thousands of times a second).
+        loads: list[str] = []
+        screen.fetch = lambda tag, call: loads.append(tag)  # type: ignore[method-assign]
+        await elsewhere(lambda: w.svc.minutes.add_speech(
+            w.recorder, w.mid, "再说一句", speaker_id=w.member.member_id))
+        await pilot.pause(1.2)
+        assert loads == ["record"], loads
+
+
+async def test_attendance_redraws_only_the_changed_row_and_keeps_the_cursor(world):
+    w = world
+    app = BranchApp(w.svc, w.recorder, db_url=w.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = AttendanceScreen(w.mid)
+        app.push_screen(screen)
+        await settle(app, pilot)
+        assert screen.sheet is not None
+        screen.table.move_cursor(row=2)
+        target = screen.order[5]
+        before = {mid: str(screen.table.get_cell(str(mid), "status")) for mid in screen.order}
+        rendered: list[str] = []
+        original = screen._render_row
+
+        def spy(member_id: int) -> None:
+            rendered.append(str(member_id))
+            original(member_id)
+
+        screen._render_row = spy  # type: ignore[method-assign]
+        # The member signs in (or the secretary marks) from another session.
+        await elsewhere(lambda: w.svc.meetings.mark(w.secretary, w.mid, target,
+                                                    AttendanceStatus.PRESENT))
+        present = enum_label(AttendanceStatus.PRESENT)
+        took = await until(pilot, lambda: str(
+            screen.table.get_cell(str(target), "status")) == present)
+        assert took < 1.5
+        assert rendered == [str(target)], "only the changed row is redrawn"
+        assert screen.table.cursor_row == 2, "the cursor stayed where the recorder left it"
+        after = {mid: str(screen.table.get_cell(str(mid), "status")) for mid in screen.order}
+        assert {mid for mid in after if after[mid] != before[mid]} == {target}
+        assert "1" in str(screen.query_one("#att-counts", Static).render())
+
+
+async def test_minutes_show_others_speeches_and_keep_what_i_type(world):
+    w = world
+    app = BranchApp(w.svc, w.recorder, db_url=w.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = MinutesScreen(w.mid)
+        app.push_screen(screen)
+        await settle(app, pilot)
+        area = screen.query_one("#speech-text", TextArea)
+        area.focus()
+        await pilot.press(*"我正在记")
+        area.move_cursor((0, 2))
+        typed, cursor = area.text, area.cursor_location
+        assert typed == "我正在记"
+        speeches = screen.query_one("#speeches", DataTable)
+        item = screen.items[screen.item_index]
+        assert item is not None
+        await elsewhere(lambda: w.svc.minutes.add_speech(
+            w.secretary, w.mid, THEIRS + LONG_ZH, speaker_id=w.member.member_id,
+            agenda_item_id=item.id))
+        await until(pilot, lambda: THEIRS in table_text(speeches))
+        assert area.text == typed and area.cursor_location == cursor and area.has_focus
+        # And the typing carries on where it was.
+        await pilot.press("X")
+        assert area.text == "我正X在记"
+        # A status change (closed elsewhere) shows too: the area becomes read-only.
+        w.clock.current = START + timedelta(hours=1)
+        await elsewhere(lambda: w.svc.meetings.close(w.secretary, w.mid))
+        await until(pilot, lambda: area.read_only)
+        assert area.text == "我正X在记"
+        assert app.is_running
+
+
+async def test_presence_line_names_viewers_and_editors_as_text(world):
+    w = world
+    set_language("zh")
+    app = BranchApp(w.svc, w.member, db_url=w.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = RecordScreen(w.mid)
+        app.push_screen(screen)
+        await settle(app, pilot)
+        line = screen.query_one("#presence", Static)
+        assert not line.display, "nobody else: no line"
+        await elsewhere(lambda: w.svc.presence.beat(w.secretary, w.mid, "view"))
+        await elsewhere(lambda: w.svc.presence.beat(w.recorder, w.mid, "edit"))
+        screen._beat()
+        await until(pilot, lambda: bool(line.display))
+        text = str(line.render())
+        assert text == (f"正在查看：{w.secretary.name}；正在编辑：{w.recorder.name}"), text
+        assert HOSTILE_LINK in text and app.is_running
+        # Our own heartbeat is in the table; closing the screen removes it.
+        assert w.member.name in w.svc.presence.who(w.secretary, w.mid).viewing
+        app.pop_screen()
+        await settle(app, pilot)
+        assert w.member.name not in w.svc.presence.who(w.secretary, w.mid).viewing
+
+
+async def test_presence_line_in_english(world):
+    w = world
+    set_language("en")
+    try:
+        app = BranchApp(w.svc, w.member, db_url=w.url)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            screen = RecordScreen(w.mid)
+            app.push_screen(screen)
+            await settle(app, pilot)
+            await elsewhere(lambda: w.svc.presence.beat(w.secretary, w.mid, "view"))
+            screen._beat()
+            line = screen.query_one("#presence", Static)
+            await until(pilot, lambda: bool(line.display))
+            assert str(line.render()) == f"Viewing: {w.secretary.name}"
+    finally:
+        set_language("zh")
