@@ -800,25 +800,35 @@ class MeetingService(Service):
             return convert.leave(req)
 
     def pending_leave(self, actor: Actor) -> list[c.LeaveRequest]:
-        """Leave requests waiting for this actor's decision."""
+        """Leave requests waiting for this actor's decision: the 书记/副书记 of the
+        meeting's branch, or the leader of the meeting's (or else the member's) group."""
         with self.read():
             g = self.grants(actor)
-            out = []
-            for req in (m.LeaveRequest.select()
-                        .where(m.LeaveRequest.status == LeaveStatus.PENDING.value)
-                        .order_by(m.LeaveRequest.requested_at)):
-                meeting = m.Meeting.get_by_id(req.meeting_id)
-                _b, group = convert.current_membership(req.member_id,
-                                                       meeting.planned_start.date())
-                if g.can_decide_leave(meeting, group):
-                    out.append(convert.leave(req))
-            return out
+            leads_a_group = any(PositionRole.GROUP_LEADER in roles for roles in g.roles.values())
+            mine = []
+            for rid, member_id, branch_id, group_id, start in (
+                m.LeaveRequest.select(m.LeaveRequest.id, m.LeaveRequest.member,
+                                      m.Meeting.branch, m.Meeting.group,
+                                      m.Meeting.planned_start)
+                .join(m.Meeting, on=(m.LeaveRequest.meeting == m.Meeting.id))
+                .where(m.LeaveRequest.status == LeaveStatus.PENDING.value)
+                .tuples()
+            ):
+                if g.leads(branch_id):
+                    mine.append(rid)
+                elif leads_a_group:  # only then is the member's group worth a query
+                    group = group_id or convert.current_membership(member_id, start.date())[1]
+                    if g.group_leader(group):
+                        mine.append(rid)
+            if not mine:
+                return []
+            return convert.leave_requests(m.LeaveRequest.id.in_(mine),
+                                          m.LeaveRequest.requested_at, m.LeaveRequest.id)
 
     def my_leave(self, actor: Actor) -> list[c.LeaveRequest]:
         with self.read():
-            return [convert.leave(r) for r in m.LeaveRequest.select()
-                    .where(m.LeaveRequest.member == actor.member_id)
-                    .order_by(m.LeaveRequest.requested_at.desc())]
+            return convert.leave_requests(m.LeaveRequest.member == actor.member_id,
+                                          m.LeaveRequest.requested_at.desc())
 
     def member_leave(self, actor: Actor, member_id: int) -> list[c.LeaveRequest]:
         """A member's leave requests, newest meeting first, for the officers' member page
@@ -1129,18 +1139,5 @@ class MyMeeting:
 def member_leave(member_id: int) -> list[c.LeaveRequest]:
     """A member's leave requests, newest meeting first, with names (no permission check:
     ``MeetingService.member_leave`` and the member page's dossier check). Caller reads."""
-    q = (m.LeaveRequest.select(m.LeaveRequest, m.Meeting.title, m.Meeting.planned_start,
-                               m.Member.name)
-         .join(m.Meeting, on=(m.LeaveRequest.meeting == m.Meeting.id))
-         .join_from(m.LeaveRequest, m.Member,
-                    on=(m.LeaveRequest.member == m.Member.id))
-         .where(m.LeaveRequest.member == member_id)
-         .order_by(m.Meeting.planned_start.desc(), m.LeaveRequest.id.desc())
-         .objects())
-    return [c.LeaveRequest(
-        id=r.id, meeting_id=r.meeting_id, member_id=r.member_id,
-        kind=LeaveKind(r.kind), reason=r.reason, requested_at=r.requested_at,
-        status=LeaveStatus(r.status), decided_by=r.decided_by_id,
-        decided_at=r.decided_at, decision_note=r.decision_note, version=r.version,
-        member_name=r.name, meeting_title=r.title, meeting_start=r.planned_start)
-        for r in q]
+    return convert.leave_requests(m.LeaveRequest.member == member_id,
+                                  m.Meeting.planned_start.desc(), m.LeaveRequest.id.desc())

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from branchtui.core import model as c
 from branchtui.core.enums import (
@@ -142,11 +143,30 @@ def guest(row: m.Guest) -> c.Guest:
     )
 
 
-def leave(row: m.LeaveRequest) -> c.LeaveRequest:
-    """With the member's name and the meeting's title, for lists of requests."""
-    name = m.Member.select(m.Member.name).where(m.Member.id == row.member_id).scalar()
-    title, start = (m.Meeting.select(m.Meeting.title, m.Meeting.planned_start)
-                    .where(m.Meeting.id == row.meeting_id).tuples().first() or ("", None))
+def leave_requests(where: Any, *order_by: Any) -> list[c.LeaveRequest]:
+    """Leave requests matching ``where``, with the member's name and the meeting's title
+    and start, in one joined query (lists must not query per row)."""
+    q = (m.LeaveRequest.select(m.LeaveRequest, m.Meeting.title, m.Meeting.planned_start,
+                               m.Member.name)
+         .join(m.Meeting, on=(m.LeaveRequest.meeting == m.Meeting.id))
+         .join_from(m.LeaveRequest, m.Member, on=(m.LeaveRequest.member == m.Member.id))
+         .where(where)
+         .order_by(*order_by)
+         .objects())
+    return [leave(r, (r.name, r.title, r.planned_start)) for r in q]
+
+
+def leave(row: m.LeaveRequest,
+          joined: tuple[str, str, datetime | None] | None = None) -> c.LeaveRequest:
+    """With the member's name and the meeting's title and start: ``joined`` when the
+    caller's query already has them, else two small queries (single rows only)."""
+    if joined is None:
+        name = m.Member.select(m.Member.name).where(m.Member.id == row.member_id).scalar()
+        title, start = (m.Meeting.select(m.Meeting.title, m.Meeting.planned_start)
+                        .where(m.Meeting.id == row.meeting_id).tuples().first()
+                        or ("", None))
+    else:
+        name, title, start = joined
     return c.LeaveRequest(
         id=row.id,
         meeting_id=row.meeting_id,
