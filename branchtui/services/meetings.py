@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from peewee import fn
 
 from branchtui.core import model as c
-from branchtui.core import recurrence
 from branchtui.core.compliance import has_committee as rule_has_committee
 from branchtui.core.compliance import report_year_of
 from branchtui.core.enums import (
@@ -412,6 +411,8 @@ class MeetingService(Service):
     def _create_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
                        until: date | None) -> tuple[int, list[c.Meeting]]:
         d = self._validate_draft(draft)
+        from branchtui.core import recurrence  # dateutil.rrule: only when scheduling a series
+
         rule = recurrence.validate(rrule, d.planned_start)
         duration = int(
             ((d.planned_end - d.planned_start).total_seconds() // 60)
@@ -470,6 +471,8 @@ class MeetingService(Service):
         }
         start = max(series.dtstart, self.now() - timedelta(days=1))
         made = []
+        from branchtui.core import recurrence
+
         for when in recurrence.occurrences(series.rrule, series.dtstart, start=start,
                                            end=horizon, exdates=skipped | have):
             occ = MeetingDraft(

@@ -48,6 +48,17 @@ def ancestors(org_id: int) -> list[int]:
     return chain
 
 
+def chain_in(parents: dict[int, int | None], org_id: int) -> list[int]:
+    """``ancestors`` over a parent map already read (id -> parent id): for walking every
+    org of the tree without a query per org and level."""
+    chain: list[int] = []
+    current: int | None = org_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
 @dataclass
 class Grants:
     """The actor's roles on one day. Built inside the service's transaction."""

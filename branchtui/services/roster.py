@@ -23,7 +23,7 @@ from branchtui.services.base import (
     get_or_404,
     record_change,
 )
-from branchtui.services.permissions import Grants, ancestors
+from branchtui.services.permissions import Grants, ancestors, chain_in
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -222,8 +222,9 @@ class RosterService(Service):
             if g.admin:
                 return [convert.org(r) for r in rows]
             visible = []
+            parents = {r.id: r.parent_id for r in rows}
             for r in rows:
-                chain = ancestors(r.id)
+                chain = chain_in(parents, r.id)
                 if (g.upper & set(chain)) or any(g.at(o) for o in chain) or (
                     r.kind == OrgKind.BRANCH.value and g.can_read_branch(r.id)):
                     visible.append(convert.org(r))

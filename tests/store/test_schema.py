@@ -47,6 +47,31 @@ def test_a_schema_newer_than_the_program_is_refused(db):
     assert err.value.key == "error.schema_new"
 
 
+def test_status_agrees_with_the_migration_runner_step_by_step(db_url):
+    """schema_status reads the history table itself (to keep playhouse.migrations out of
+    the app's start); it must classify exactly as the runner does, at every step."""
+    from branchtui.store.db import runner
+
+    db = open_database(db_url)
+    names = [p.stem for p in sorted(migrations_dir().glob("[0-9]*.py"))]
+
+    def runner_view() -> tuple[list[str], list[str], list[str]]:
+        rows = runner(db).status()
+        return ([m.name for m in rows if m.applied and m.path],
+                [m.name for m in rows if not m.applied],
+                [m.name for m in rows if m.applied and m.path is None])
+
+    for target in names:
+        runner(db).up(target=target)
+        assert schema_status(db) == runner_view()
+        assert schema_status(db)[0][-1] == target
+    runner(db).History.create(name="10000_later")
+    runner(db).History.create(name="9999_from_the_future")
+    assert schema_status(db) == runner_view()
+    assert schema_status(db)[2] == ["9999_from_the_future", "10000_later"]
+    db.close()
+
+
 def test_migrations_do_not_import_the_package():
     for path in migrations_dir().glob("*.py"):
         text = path.read_text(encoding="utf-8")
