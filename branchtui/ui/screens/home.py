@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from branchtui.core.enums import ComplianceState, Obligation
 from branchtui.i18n import enum_label, t
 from branchtui.services import HomeData
+from branchtui.ui.live import Changed
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import cell, content, when
 
@@ -25,7 +26,16 @@ STATE_STYLE = {
 }
 
 
+# Home follows the change feed, but a busy branch writes many marks a minute: changes are
+# gathered for this long before one reload.
+LIVE_SETTLE_SECONDS = 1.0
+
+
 class HomeScreen(DataScreen):
+    """Reloads by itself when the database changes (anyone's write, through the change
+    feed): at most once per ``LIVE_SETTLE_SECONDS`` while it is the screen shown, and once on
+    coming back to it if something changed meanwhile. The cursors stay where they were."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r,f5", "refresh", "ui.key_refresh", id="home.refresh"),
         Binding("enter", "open_meeting", "ui.key_open_meeting", id="home.open", show=False),
@@ -50,12 +60,34 @@ class HomeScreen(DataScreen):
             yield Static(id="mine", classes="summary")
         yield Footer()
 
+    _stale = False
+    _pending: object = None  # the settle timer while a live reload waits
+
     def on_mount(self) -> None:
         self.action_refresh()
 
     def action_refresh(self) -> None:
         actor = self.actor
+        self._stale = False
         self.fetch("home", lambda: self.services.home.load(actor))
+
+    def _shown(self) -> bool:
+        # Not Screen.is_current: that is also true for the screen just under the top one.
+        return self.app.screen is self
+
+    def on_changed(self, message: Changed) -> None:
+        self._stale = True
+        if self._shown() and self._pending is None:
+            self._pending = self.set_timer(LIVE_SETTLE_SECONDS, self._live_reload)
+
+    def _live_reload(self) -> None:
+        self._pending = None
+        if self._shown() and self._stale:
+            self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self.action_refresh()
 
     def palette_commands(self):
         return [
@@ -78,6 +110,14 @@ class HomeScreen(DataScreen):
 
     def on_loaded(self, message: Loaded) -> None:
         data: HomeData = message.data
+        cursors = {tbl.id: tbl.cursor_row for tbl in self.query(DataTable)}
+        self._fill(data)
+        for table in self.query(DataTable):  # a live reload keeps each cursor in place
+            row = cursors.get(table.id, 0)
+            if 0 < row < table.row_count:
+                table.move_cursor(row=row, animate=False)
+
+    def _fill(self, data: HomeData) -> None:
         self._who(data)
         self._upcoming(data)
         self._compliance(data)
