@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from peewee import JOIN, fn
 
@@ -58,6 +58,20 @@ class SshKeyInfo:
     fingerprint: str
     comment: str
     removed: bool
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One line of a branch's login keys: a key, or a member without any (``fingerprint``
+    None), so that the secretary sees who cannot log in yet."""
+
+    member_id: int
+    name: str
+    login: str | None
+    key_id: int | None
+    fingerprint: str | None
+    comment: str
+    added_at: datetime | None
 
 
 def _login(value: str | None) -> str | None:
@@ -567,6 +581,35 @@ class RosterService(Service):
                 g.require(g.admin, "perm.keys")
             return [SshKeyInfo(r.id, r.member_id, r.fingerprint, r.comment, False)
                     for r in q.order_by(m.SshKey.id)]
+
+    def branch_keys(self, actor: Actor, branch_id: int) -> list[KeyRow]:
+        """The login keys of the branch's current members, with a line for each member who
+        has none; for those who lead the branch (they may add and remove keys)."""
+        today = self.ctx.today()
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.leads(branch_id), "perm.keys")
+            members = list(
+                m.Member.select(m.Member.id, m.Member.name, m.Member.login)
+                .join(m.Membership, on=(m.Membership.member == m.Member.id))
+                .where((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
+                       & (m.Membership.ends.is_null() | (m.Membership.ends > today)))
+                .order_by(m.Member.name, m.Member.id).tuples())
+            keys: dict[int, list[tuple[int, str, str, datetime]]] = {}
+            for kid, mid, fp, comment, added in (
+                    m.SshKey.select(m.SshKey.id, m.SshKey.member, m.SshKey.fingerprint,
+                                    m.SshKey.comment, m.SshKey.added_at)
+                    .where(m.SshKey.member.in_([mid for mid, _, _ in members])
+                           & m.SshKey.removed_at.is_null())
+                    .order_by(m.SshKey.id).tuples()):
+                keys.setdefault(mid, []).append((kid, fp, comment, added))
+            rows: list[KeyRow] = []
+            for mid, name, login in members:
+                for kid, fp, comment, added in keys.get(mid, []):
+                    rows.append(KeyRow(mid, name, login, kid, fp, comment, added))
+                if mid not in keys:
+                    rows.append(KeyRow(mid, name, login, None, None, "", None))
+            return rows
 
     def member_for_key(self, fingerprint: str) -> Actor | None:
         """The gateway's question: whose (not removed) key is this? No actor needed: the

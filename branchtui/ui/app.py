@@ -141,6 +141,13 @@ class BranchApp(Translated, App[int]):
 
         self._open(LeaveInboxScreen)
 
+    def action_go_keys(self) -> None:
+        """The login keys of the actor's branch (the roster's ``k``; the secretary's)."""
+        from branchtui.ui.screens.keys import KeysScreen
+
+        if self.actor is not None:
+            self._open_for_branch(self.actor, KeysScreen, required=True)
+
     def action_go_appraisal(self) -> None:
         """民主评议 of the actor's branch for last year (the round held early this year)."""
         from branchtui.ui.screens.appraisal import AppraisalScreen

@@ -170,6 +170,16 @@ ZH: dict[str, str] = {
     "ui_members.remove_key_title": "删除登录密钥",
     "ui_members.remove_key_intro": "删除后，这把密钥不能再登录：{fingerprint}。确定请按保存。",
     "ui_members.key_removed": "已删除登录密钥。",
+    "ui_members.key_remove_key": "删除所选密钥",
+    "ui_members.key_keys": "登录密钥",
+    "ui_members.cmd_keys": "登录密钥管理 Login keys",
+    "ui_members.cmd_keys_help": "本支部党员的远程登录密钥：谁已登记、谁还没有；添加、删除",
+    "ui_members.cmd_remove_key": "删除登录密钥 Remove SSH key",
+    "ui_members.cmd_remove_key_help": "删除所选的密钥，此后它不能再登录",
+    "ui_members.col_comment": "备注",
+    "ui_members.col_added": "添加时间",
+    "ui_members.no_key": "（尚无密钥，不能远程登录）",
+    "ui_members.keys_head": "本支部党员 {members} 人：{with_key} 人已登记登录密钥，{without} 人尚未登记。",
 }
 
 EN: dict[str, str] = {
@@ -337,4 +347,14 @@ EN: dict[str, str] = {
     "ui_members.remove_key_title": "Remove login key",
     "ui_members.remove_key_intro": "This key will no longer log in: {fingerprint}. Press Save to confirm.",
     "ui_members.key_removed": "Login key removed.",
+    "ui_members.key_remove_key": "Remove key",
+    "ui_members.key_keys": "Login keys",
+    "ui_members.cmd_keys": "Login keys 登录密钥管理",
+    "ui_members.cmd_keys_help": "The branch members' SSH login keys: who has one, who not; add, remove",
+    "ui_members.cmd_remove_key": "Remove SSH key 删除登录密钥",
+    "ui_members.cmd_remove_key_help": "Remove the selected key; it can no longer log in",
+    "ui_members.col_comment": "Comment",
+    "ui_members.col_added": "Added",
+    "ui_members.no_key": "(no key yet: cannot log in remotely)",
+    "ui_members.keys_head": "{members} members in the branch: {with_key} with a login key, {without} without.",
 }

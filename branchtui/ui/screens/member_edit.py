@@ -487,15 +487,15 @@ def appoint_dialog(services: Any, actor: Any, member: c.Member, branch: tuple[in
                       intro=t("ui_members.appoint_intro"))
 
 
-def key_dialog(services: Any, actor: Any, member: c.Member) -> FormDialog:
+def key_dialog(services: Any, actor: Any, member_id: int, name: str) -> FormDialog:
     """Register an SSH public key by pasting its line."""
     fields = [Field("key", t("ui_members.field_key"), placeholder="ssh-ed25519 AAAA… 备注")]
 
     def build(values: dict[str, str]) -> Callable[[], Any]:
         text = values["key"]
-        return lambda: services.roster.add_key(actor, member.id, text)
+        return lambda: services.roster.add_key(actor, member_id, text)
 
-    return FormDialog(t("ui_members.key_title", name=member.name), fields, build,
+    return FormDialog(t("ui_members.key_title", name=name), fields, build,
                       intro=t("ui_members.key_intro"))
 
 

@@ -83,6 +83,7 @@ class MembersScreen(DataScreen):
         Binding("enter", "open", "ui_members.key_open", id="members.open"),
         Binding("n", "add", "ui_members.key_add", id="members.add"),
         Binding("s", "sort", "ui_members.key_sort", id="members.sort"),
+        Binding("k", "app.go_keys", "ui_members.key_keys", id="members.keys"),
         Binding("r,f5", "refresh", "ui.key_refresh", id="members.refresh"),
         Binding("down", "to_table", show=False),
     ]
@@ -123,6 +124,8 @@ class MembersScreen(DataScreen):
             (t("ui_members.cmd_open"), t("ui_members.cmd_open_help"), self.action_open),
             (t("ui_members.cmd_add"), t("ui_members.cmd_add_help"), self.action_add),
             (t("ui_members.cmd_sort"), t("ui_members.cmd_sort_help"), self.action_sort),
+            (t("ui_members.cmd_keys"), t("ui_members.cmd_keys_help"),
+             self.app.action_go_keys),  # type: ignore[attr-defined]
             (t("ui.cmd_refresh"), t("ui.cmd_refresh_help"), self.action_refresh),
         ]
 
@@ -591,8 +594,8 @@ class MemberDetailScreen(DataScreen):
     def action_add_key(self) -> None:
         d = self.dossier
         if d is not None:
-            self._open(key_dialog(self.services, self.actor, d.member), "ui_members.key_added",
-                       "add_key")
+            self._open(key_dialog(self.services, self.actor, d.member.id, d.member.name),
+                       "ui_members.key_added", "add_key")
 
     def action_end_selected(self) -> None:
         """End the selected exemption, 留党察看 period or post, or remove the selected key:
