@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from branchtui.core.errors import ValidationError
-from branchtui.services.base import Actor, Service
+from branchtui.services.base import Actor, Service, get_or_404
 from branchtui.store import models as m
 from branchtui.store.feed import EVERYTHING, LIVE, RECONNECTING, ChangeFeed, ChangeWatcher
 
@@ -37,6 +37,7 @@ class PresenceService(Service):
             raise ValidationError("presence.bad_mode")
         now = self.now()
         with self.write():
+            self._require(actor, meeting_id, mode)
             (m.Presence.insert(member=actor.member_id, meeting=meeting_id, mode=mode,
                                heartbeat_at=now)
              .on_conflict(conflict_target=[m.Presence.meeting, m.Presence.member],
@@ -47,6 +48,7 @@ class PresenceService(Service):
     def who(self, actor: Actor, meeting_id: int, *, include_self: bool = False) -> Present:
         since = self.now() - timedelta(seconds=WINDOW_SECONDS)
         with self.read():
+            self._require(actor, meeting_id, "view")
             q = (m.Presence.select(m.Member.name, m.Presence.mode)
                  .join(m.Member, on=(m.Presence.member == m.Member.id))
                  .where((m.Presence.meeting == meeting_id)
@@ -57,6 +59,15 @@ class PresenceService(Service):
             rows = list(q.tuples())
         return Present(tuple(n for n, mode in rows if mode == "view"),
                        tuple(n for n, mode in rows if mode == "edit"))
+
+    def _require(self, actor: Actor, meeting_id: int, mode: str) -> None:
+        """Who is on a meeting is seen only by those who may read it; "editing" is claimed
+        only by those who may mark attendance or write its minutes."""
+        row = get_or_404(m.Meeting, meeting_id)
+        g = self.grants(actor)
+        g.require(g.can_read_meeting(row), "perm.read")
+        if mode == "edit":
+            g.require(g.can_mark(row) or g.can_write_minutes(row), "perm.minutes")
 
     def leave(self, actor: Actor, meeting_id: int) -> None:
         with self.write():
