@@ -33,6 +33,7 @@ from textual.widgets.option_list import Option
 
 from branchtui.core import dates
 from branchtui.core import model as c
+from branchtui.core.entry import match_names
 from branchtui.core.enums import MeetingStatus, RectStatus
 from branchtui.core.errors import BranchError, Conflict, PermissionDenied, ValidationError
 from branchtui.i18n import enum_label, t
@@ -162,11 +163,12 @@ class MemberPicker(Vertical):
                 self.query_one(OptionList).highlighted = i
 
     def _fill(self, query: str) -> None:
-        q = query.strip().casefold()
         shown: list[tuple[int | None, str]] = []
-        if self.none_label is not None and not q:
+        if self.none_label is not None and not query.strip():
             shown.append((None, self.none_label))
-        shown += [(mid, name) for mid, name in self.roll if q in name.casefold()]
+        # The same matching as every name field (core.entry): full-width letters and
+        # spaces typed by an input method still match; names starting with it come first.
+        shown += match_names(query, self.roll, limit=len(self.roll))
         self._shown = shown
         options = self.query_one(OptionList)
         options.clear_options()
