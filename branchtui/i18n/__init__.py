@@ -38,7 +38,10 @@ def detect_language(explicit: str | None = None) -> str:
         value = os.environ.get(var)
         if value:
             return "en" if value.lower().startswith("en") else "zh"
-    loc = locale.getlocale()[0] or ""
+    # No locale variable (sshd's ForceCommand without AcceptEnv, cron): Python has coerced
+    # the C locale to C.UTF-8, which locale.getlocale() reports as en_US. Ask for the name
+    # as it was set instead: C is nobody's choice of English.
+    loc = locale.setlocale(locale.LC_CTYPE) or ""
     return "en" if loc.lower().startswith("en") else "zh"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -205,3 +206,53 @@ async def test_presence_line_in_english(world):
             assert str(line.render()) == f"Viewing: {w.secretary.name}"
     finally:
         set_language("zh")
+
+
+async def test_my_record_follows_my_open_meeting_without_a_key_at_80x24(world):
+    """我的记录 of a member: the recorder allows or stops self sign-in in another session,
+    and the page says so at once (it once kept saying "report to the recorder")."""
+    from branchtui.i18n import t
+    from branchtui.ui.screens.mine import MineScreen
+
+    w = world
+    version = w.svc.meetings.record(w.recorder, w.mid).meeting.version
+    w.svc.meetings.set_self_signin(w.recorder, w.mid, False, version)
+    app = BranchApp(w.svc, w.member, db_url=w.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = MineScreen()
+        app.push_screen(screen)
+        await settle(app, pilot)
+        table = screen.query_one("#meetings", DataTable)
+        assert t("ui_mine.no_self_sign_in") in table_text(table)
+        meeting = w.svc.meetings.record(w.recorder, w.mid).meeting
+        await elsewhere(lambda: w.svc.meetings.set_self_signin(
+            w.recorder, w.mid, True, meeting.version))
+        took = await until(pilot, lambda: t("ui_mine.can_sign_in") in table_text(table))
+        assert took < 2.0, f"shown after {took:.2f}s"  # polled at 4 Hz, gathered 0.5 s
+        assert HOSTILE_LINK + "主题党日[/]" in table_text(table) and app.is_running
+        # Under another screen the page waits: coming back reloads it anyway.
+        loads: list[str] = []
+        real_fetch = screen.fetch
+        screen.fetch = lambda tag, call: loads.append(tag)  # type: ignore[method-assign]
+        app.push_screen(RecordScreen(w.mid))
+        await settle(app, pilot)
+        await elsewhere(lambda: w.svc.minutes.add_speech(
+            w.recorder, w.mid, THEIRS, speaker_id=w.member.member_id))
+        await pilot.pause(1.2)
+        assert loads == [], loads
+        # Back on top: a meeting that is not mine changes, no reload; mine does, one.
+        other = w.svc.meetings.schedule(w.other_secretary, replace(
+            draft(w, START + timedelta(days=3)), branch_id=w.other_branch_id,
+            convener_id=None, moderator_id=None, recorder_id=None))
+        screen.fetch = real_fetch  # type: ignore[method-assign]
+        app.pop_screen()
+        await settle(app, pilot)
+        screen.fetch = lambda tag, call: loads.append(tag)  # type: ignore[method-assign]
+        await elsewhere(lambda: w.svc.meetings.cancel(w.other_secretary, other.id,
+                                                      other.version, "改期[/]"))
+        await pilot.pause(1.2)
+        assert loads == [], loads
+        await elsewhere(lambda: w.svc.minutes.add_speech(
+            w.recorder, w.mid, "再说一句", speaker_id=w.member.member_id))
+        await until(pilot, lambda: loads == ["mine"])

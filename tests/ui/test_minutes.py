@@ -4,6 +4,8 @@ autosave surviving a killed app; a stale edit; English; 80x24."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date, datetime
 
 import pytest
@@ -253,6 +255,27 @@ async def test_autosave_survives_a_killed_app(world):
         await app2.workers.wait_for_complete()
         assert svc2.drafts.load(w.recorder, key) is None
         assert svc2.drafts.load(w.recorder, f"decision:m={w.meeting.id}:i={item}") is not None
+
+
+async def test_quitting_right_after_typing_keeps_the_text(world, monkeypatch):
+    """Ctrl+Q (or a hang-up, which makes the app exit the same way) before the autosave
+    timer: what was typed since the last save is saved on the way out."""
+    monkeypatch.setattr(minutes_mod, "AUTOSAVE_SECONDS", 3600.0)  # the timer never runs
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    key = f"speech:m={w.meeting.id}:i={w.meeting.agenda[0].id}"
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        screen.query_one("#speech-text", TextArea).focus()
+        screen.query_one("#speech-text", TextArea).insert(HOSTILE_LINK + "（完）")
+        await type_into(pilot, "最后一句")
+        assert w.svc.drafts.load(w.recorder, key) is None
+        await pilot.press("ctrl+q")
+    deadline = time.monotonic() + 5
+    while (got := w.svc.drafts.load(w.recorder, key)) is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert got is not None and got.text == HOSTILE_LINK + "（完）最后一句", got
 
 
 async def test_stale_speech_edit_keeps_my_text_and_lets_me_choose(world):

@@ -39,6 +39,7 @@ from branchtui.services.meetings import MyMeeting
 from branchtui.services.minutes import ProgressNote
 from branchtui.services.queries import HistoryEntry, YearSummary
 from branchtui.ui.bindings import Translated
+from branchtui.ui.live import Changed
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.screens.leave import (
     DIALOG_CSS,
@@ -63,6 +64,10 @@ LEAVE_STYLE = {
     LeaveStatus.REFUSED: "bold red",
     LeaveStatus.WITHDRAWN: "dim",
 }
+
+
+# Gathering time of live changes before one reload of the page.
+LIVE_SETTLE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class MineScreen(Writes, DataScreen):
         super().__init__()
         self.data: MineData | None = None
         self.busy = False
+        self._pending: Any = None  # the settle timer while a live reload waits
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -135,6 +141,23 @@ class MineScreen(Writes, DataScreen):
 
     def on_screen_resume(self) -> None:
         if self.data is not None:
+            self.action_refresh()
+
+    def on_changed(self, message: Changed) -> None:
+        """One of my meetings changed in another session (opened, self sign-in allowed, my
+        attendance marked): reload, so that the page never tells a member to report to
+        the recorder when they may sign in. Changes are gathered for
+        ``LIVE_SETTLE_SECONDS`` (a recorder marks many rows a minute), and only while the
+        page is on top: coming back to it reloads anyway."""
+        if self.data is None or not self.is_active or self._pending is not None:
+            return
+        if message.everything or any(x.meeting.id in message.meeting_ids
+                                     for x in self.data.meetings):
+            self._pending = self.set_timer(LIVE_SETTLE_SECONDS, self._live_reload)
+
+    def _live_reload(self) -> None:
+        self._pending = None
+        if self.is_active:
             self.action_refresh()
 
     # -- loading ------------------------------------------------------------------------------

@@ -762,6 +762,12 @@ class MinutesScreen(LiveMeetingScreen):
     def _autosave(self) -> None:
         self._flush()
 
+    def on_unmount(self) -> None:
+        """The app is ending (Ctrl+Q, or a hang-up: a dropped SSH connection makes it exit
+        cleanly): save what was typed since the last autosave as well. ``_flush`` runs as
+        an app worker, which the process waits for before it exits."""
+        self._flush()
+
     def _flush(self) -> None:
         """Save every draft typed since the last save, off the event loop. Runs as an app
         worker so that leaving the screen does not cancel it."""

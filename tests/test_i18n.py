@@ -1,0 +1,38 @@
+"""Which language the app starts in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from branchtui.i18n import detect_language
+
+
+def test_explicit_then_variable_then_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("BRANCHTUI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert detect_language() == "en"
+    assert detect_language("zh") == "zh"
+    monkeypatch.setenv("BRANCHTUI_LANG", "zh")
+    assert detect_language() == "zh"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("BRANCHTUI_LANG")
+    assert detect_language() == "zh"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, "zh"),  # as sshd starts a ForceCommand: Python coerces C to C.UTF-8 ("en_US")
+    ({"LC_CTYPE": "C.UTF-8"}, "zh"),
+    ({"LANG": "C"}, "zh"),
+    ({"LANG": "en_US.UTF-8"}, "en"),
+])
+def test_an_empty_environment_is_the_default_chinese(env: dict[str, str],
+                                                      expected: str) -> None:
+    """A fresh interpreter, so that the locale is set from this environment alone."""
+    out = subprocess.run([sys.executable, "-c",
+                          "from branchtui.i18n import detect_language as d; print(d())"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected, (env, out)
