@@ -285,8 +285,8 @@ def _session(args: argparse.Namespace) -> int:
     """A gateway session's app process. The member id comes from a pipe the gateway alone
     wrote (``--member-fd``); the environment was built by the gateway from scratch, so the
     SSH client has no say in who this is. Run by ``branchtui serve`` only."""
-    from branchtui.serve import read_member_fd, take_controlling_tty
     from branchtui.services import Services
+    from branchtui.session import read_member_fd, take_controlling_tty
 
     member_id = read_member_fd(args.member_fd)
     take_controlling_tty()
@@ -306,8 +306,8 @@ def _login(args: argparse.Namespace) -> int:
     import os
     import pwd
 
-    from branchtui.serve import both
     from branchtui.services import Services
+    from branchtui.session import both
     from branchtui.store.db import default_url
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

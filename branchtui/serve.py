@@ -41,6 +41,7 @@ from typing import Any
 import asyncssh
 
 from branchtui.i18n import language, t
+from branchtui.session import both
 
 log = logging.getLogger("branchtui.serve")
 
@@ -51,12 +52,6 @@ _TERM_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 # The extra-info names under which an authenticated connection carries its member.
 _MEMBER = "branchtui_member_id"
 _LOGIN = "branchtui_login"
-
-
-def both(key: str, **params: Any) -> str:
-    """One line in Chinese and English: the gateway cannot know the client's language
-    (the client's environment is deliberately ignored)."""
-    return f"{t(key, lang='zh', **params)} / {t(key, lang='en', **params)}"
 
 
 def key_fingerprint(key: asyncssh.SSHKey) -> str | None:
@@ -447,22 +442,3 @@ def run(db_url: str, host: str, port: int, host_key_path: Path, *, idle_timeout:
     gateway = Gateway(db_url, idle_timeout=idle_timeout, max_sessions=max_sessions, lang=lang)
     asyncio.run(gateway.serve(host, port, key))
     return 0
-
-
-def read_member_fd(fd: int) -> int:
-    """The member id the gateway wrote into the pipe ``fd`` (``_session --member-fd``)."""
-    chunks = []
-    while True:
-        chunk = os.read(fd, 64)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return int(b"".join(chunks).decode("ascii").strip())
-
-
-def take_controlling_tty() -> None:
-    """Make stdin (the pty slave) the controlling terminal of this new session, so that
-    the terminal's hang-up and window changes reach this process."""
-    with contextlib.suppress(OSError):
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)

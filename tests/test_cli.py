@@ -145,3 +145,18 @@ def test_options_work_after_the_subcommand_too(tmp_path):
     rep = run_cli("report", "compliance", "--db", url, "--as", "shangji", "--format", "github")
     assert rep.returncode == 0, rep.stderr
     assert rep.stdout.count("\n") >= 8  # 6 branches and the header
+
+
+def test_a_session_process_does_not_load_the_ssh_stack():
+    """A gateway session's app process never speaks SSH: what it takes from the gateway's
+    side (branchtui.session) must not pull in asyncssh and cryptography (~9 MiB each)."""
+    code = (
+        "import sys\n"
+        "import branchtui.cli, branchtui.session, branchtui.ui.app\n"
+        "from branchtui.session import both, read_member_fd, take_controlling_tty\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('asyncssh', 'cryptography')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stdout
