@@ -43,20 +43,23 @@ class PresenceService(Service):
              .on_conflict(conflict_target=[m.Presence.meeting, m.Presence.member],
                           update={m.Presence.mode: mode, m.Presence.heartbeat_at: now})
              .execute())
-        return self.who(actor, meeting_id)
+            # Who else is there, in the same transaction: one round of work per heartbeat.
+            return self._present(actor, meeting_id, include_self=False)
 
     def who(self, actor: Actor, meeting_id: int, *, include_self: bool = False) -> Present:
-        since = self.now() - timedelta(seconds=WINDOW_SECONDS)
         with self.read():
             self._require(actor, meeting_id, "view")
-            q = (m.Presence.select(m.Member.name, m.Presence.mode)
-                 .join(m.Member, on=(m.Presence.member == m.Member.id))
-                 .where((m.Presence.meeting == meeting_id)
-                        & (m.Presence.heartbeat_at >= since))
-                 .order_by(m.Presence.id))
-            if not include_self:
-                q = q.where(m.Presence.member != actor.member_id)
-            rows = list(q.tuples())
+            return self._present(actor, meeting_id, include_self=include_self)
+
+    def _present(self, actor: Actor, meeting_id: int, *, include_self: bool) -> Present:
+        since = self.now() - timedelta(seconds=WINDOW_SECONDS)
+        q = (m.Presence.select(m.Member.name, m.Presence.mode)
+             .join(m.Member, on=(m.Presence.member == m.Member.id))
+             .where((m.Presence.meeting == meeting_id) & (m.Presence.heartbeat_at >= since))
+             .order_by(m.Presence.id))
+        if not include_self:
+            q = q.where(m.Presence.member != actor.member_id)
+        rows = list(q.tuples())
         return Present(tuple(n for n, mode in rows if mode == "view"),
                        tuple(n for n, mode in rows if mode == "edit"))
 

@@ -182,6 +182,17 @@ async def test_presence_line_names_viewers_and_editors_as_text(world):
         text = str(line.render())
         assert text == (f"正在查看：{w.secretary.name}；正在编辑：{w.recorder.name}"), text
         assert HOSTILE_LINK in text and app.is_running
+        # A heartbeat that finds the same people redraws nothing: an idle session stays idle.
+        updates: list[object] = []
+        real_update = line.update
+        line.update = lambda *a, **k: (updates.append(a), real_update(*a, **k))[1]  # type: ignore[method-assign]
+        screen._beat()
+        await settle(app, pilot)
+        assert updates == [], "same people, no redraw"
+        await elsewhere(lambda: w.svc.presence.leave(w.recorder, w.mid))
+        screen._beat()
+        await until(pilot, lambda: bool(updates))
+        assert str(line.render()) == f"正在查看：{w.secretary.name}"
         # Our own heartbeat is in the table; closing the screen removes it.
         assert w.member.name in w.svc.presence.who(w.secretary, w.mid).viewing
         app.pop_screen()

@@ -80,6 +80,8 @@ class LiveMeetingScreen(DataScreen):
         self.run_worker(beat, thread=True, exit_on_error=False, group="presence")
 
     def on_presence_seen(self, message: PresenceSeen) -> None:
+        if message.present == self.present:
+            return  # nobody came or went: no redraw (an idle session stays idle)
         self.present = p = message.present
         sep, names = t("ui.presence_sep"), t("ui.presence_names_sep")
         parts = []
