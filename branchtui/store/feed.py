@@ -20,6 +20,7 @@ away and reports its state ("live" / "reconnecting"). After a reconnect it repor
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -37,6 +38,9 @@ class ChangeFeed:
     """Base of the two feeds."""
 
     statements = 0  # statements run on the feed's connection (tests check idle cost)
+    # How long the watcher lets one ``wait`` block. SQLite polls inside ``wait`` anyway;
+    # PostgreSQL blocks on its socket, and ``interrupt`` ends the wait at once.
+    idle_wait = 0.5
 
     @staticmethod
     def open(url: str) -> ChangeFeed:
@@ -51,6 +55,9 @@ class ChangeFeed:
 
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def interrupt(self) -> None:
+        """Make a blocked ``wait`` return now (from another thread)."""
 
 
 class SqliteFeed(ChangeFeed):
@@ -103,19 +110,29 @@ class SqliteFeed(ChangeFeed):
 
 
 class PgFeed(ChangeFeed):
+    # An idle session's feed wakes only when a notification (or the stop) arrives: no
+    # timer. A lost server makes the socket readable too (end of file), so a restart is
+    # still noticed at once.
+    idle_wait = 60.0
+
     def __init__(self, url: str) -> None:
         import psycopg
 
         self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
         self.conn.execute(f"LISTEN {CHANNEL}")
         self.statements = 1
+        self._wake_r, self._wake_w = os.pipe()
 
     def wait(self, timeout: float) -> set[int] | None:
+        import select
+
         ids: set[int] = set()
-        # Block on the socket until the first notification, then take what else is queued.
-        for n in self.conn.notifies(timeout=timeout, stop_after=1):
-            ids.add(_meeting_id(n.payload))
-        if ids:
+        # Block on the socket (or the wake pipe) until something arrives, then take what
+        # is queued without blocking.
+        ready, _, _ = select.select([self.conn.fileno(), self._wake_r], [], [], timeout)
+        if self._wake_r in ready:
+            os.read(self._wake_r, 512)
+        if self.conn.fileno() in ready:
             for n in self.conn.notifies(timeout=0.001):
                 ids.add(_meeting_id(n.payload))
         if self.conn.closed or self.conn.broken:
@@ -125,8 +142,15 @@ class PgFeed(ChangeFeed):
         ids.discard(-1)
         return ids or None
 
+    def interrupt(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
     def close(self) -> None:
         self.conn.close()
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _meeting_id(payload: str) -> int:
@@ -146,8 +170,8 @@ class ChangeWatcher:
     from that thread; the caller hands them over to its own loop."""
 
     def __init__(self, url: str, on_change: Callable[[set[int]], None],
-                 on_state: Callable[[str], object] | None = None, *, poll: float = 0.5,
-                 backoff_max: float = 5.0) -> None:
+                 on_state: Callable[[str], object] | None = None, *,
+                 poll: float | None = None, backoff_max: float = 5.0) -> None:
         self.url = url
         self.on_change = on_change
         self.on_state: Callable[[str], object] = on_state or (lambda _s: None)
@@ -164,6 +188,9 @@ class ChangeWatcher:
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
+        feed = self.feed
+        if feed is not None:
+            feed.interrupt()
         self._thread.join(timeout)
 
     def _set_state(self, state: str) -> None:
@@ -189,8 +216,9 @@ class ChangeWatcher:
                 self.on_change({EVERYTHING})
                 lost = False
             try:
+                wait = self.poll if self.poll is not None else self.feed.idle_wait
                 while not self._stop.is_set():
-                    ids = self.feed.wait(self.poll)
+                    ids = self.feed.wait(wait)
                     if ids:
                         self.on_change(ids)
             except Exception:

@@ -207,3 +207,37 @@ def test_the_watcher_reports_reconnecting_while_the_database_is_away(tmp_path):
         assert states == [RECONNECTING, LIVE]
     finally:
         watcher.stop()
+
+
+@PG_ONLY
+def test_an_idle_postgresql_watcher_sleeps_until_told_and_stops_at_once(db_url, svc, meeting):
+    """No timer on PostgreSQL: an idle feed blocks on its socket (and a wake pipe), so an
+    idle session does not wake twice a second; a notification still arrives at once, and
+    stopping does not wait for a timeout."""
+    w, mid = meeting
+    got = threading.Event()
+    watcher = ChangeWatcher(db_url, lambda ids: got.set()).start()
+    try:
+        deadline = time.monotonic() + 5
+        while watcher.feed is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        feed = watcher.feed
+        assert feed is not None and feed.idle_wait >= 30
+        waits: list[float] = []
+        real_wait = feed.wait
+
+        def counting(timeout: float):
+            waits.append(timeout)
+            return real_wait(timeout)
+
+        feed.wait = counting  # type: ignore[method-assign]
+        svc.minutes.add_speech(w.recorder, mid, "唤醒", speaker_id=w.member.member_id)
+        assert got.wait(2), "a notification wakes the feed"
+        time.sleep(1.5)
+        assert len(waits) <= 2, f"{len(waits)} wake-ups in 1.5 s idle"
+        t0 = time.monotonic()
+        watcher.stop(timeout=2)
+        assert time.monotonic() - t0 < 0.5, "stop waited for the wait's timeout"
+        assert not watcher._thread.is_alive()
+    finally:
+        watcher.stop()
