@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -15,6 +16,9 @@ import pytest
 from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
+
+if TYPE_CHECKING:
+    from tests.pg_cluster import PrivateCluster
 
 PG_URL = os.environ.get("BRANCHTUI_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("BRANCHTUI_REQUIRE_PG") == "1"
@@ -59,7 +63,41 @@ def pg_schema() -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+@pytest.fixture
+def private_pg() -> Iterator[PrivateCluster]:
+    """A started PostgreSQL cluster of the test's own (tests/pg_cluster.py), for tests that
+    stop and start the server; destroyed afterwards whatever happens. The shared server
+    named by BRANCHTUI_TEST_PG_URL is never touched."""
+    from tests.pg_cluster import PrivateCluster, pg_bindir
+
+    bindir = pg_bindir()
+    if bindir is None:
+        _no_pg("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        raise AssertionError("unreachable")
+    cluster = PrivateCluster(bindir)
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+BACKENDS = ["sqlite", pytest.param("pg", marks=pytest.mark.pg)]
+# For a module's own ``world`` fixture: ``@on_both_backends`` runs the test on a temp-file
+# SQLite and on a fresh PostgreSQL schema (``world`` calls ``backend_url``).
+on_both_backends = pytest.mark.parametrize("world", BACKENDS, indirect=True)
+
+
+def backend_url(request: pytest.FixtureRequest, tmp_path, name: str) -> str:
+    """The database URL for a ``world`` fixture: SQLite unless the test is parametrized
+    with "pg" (``on_both_backends``), then a fresh schema on the test server."""
+    if getattr(request, "param", "sqlite") == "pg":
+        return request.getfixturevalue("pg_schema")
+    return f"sqlite:///{tmp_path / name}"
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     """A URL of an empty database, on each backend."""
     if request.param == "sqlite":

@@ -70,3 +70,20 @@ class NotAMember(BranchError):
     """No member is bound to this login: the app refuses to start."""
 
     key = "error.no_member"
+
+
+class Unavailable(BranchError):
+    """The database cannot be reached (or, on SQLite, stayed locked past the busy timeout)
+    and the call did not change anything: the same action can simply be tried again. The
+    services have already retried for a few seconds; the UI keeps the user's text."""
+
+    key = "error.db_lost"
+    retry_safe = True
+
+
+class OutcomeUnknown(Unavailable):
+    """The connection broke while a change was being committed: it may or may not have
+    been saved. Never retried blindly: the user checks once the database is back."""
+
+    key = "error.db_outcome_unknown"
+    retry_safe = False

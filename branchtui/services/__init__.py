@@ -55,3 +55,8 @@ class Services:
         return cls(ctx=ctx, roster=roster, meetings=meetings, minutes=minutes,
                    queries=queries, home=HomeService(roster, meetings, minutes, queries),
                    drafts=DraftService(ctx), presence=PresenceService(ctx))
+
+    def ping(self) -> None:
+        """One round trip to the database, retried like any read (``Unavailable`` when it
+        stays away): the app probes with it while reconnecting."""
+        self.presence.ping()

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
+import inspect
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from peewee import Database, Model
 
-from branchtui.core.errors import Conflict, NotFound
+from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, write_transaction
+from branchtui.store.faults import BUSY, classify, discard_connection
 from branchtui.store.feed import notify_sql
 
 if TYPE_CHECKING:
@@ -63,11 +68,47 @@ class FixedClock:
         self.current = self.current + timedelta(**delta)
 
 
+class Health:
+    """Whether the database answers, as the services see it: ``OK``, or ``LOST`` from the
+    moment a reconnect fails until a call succeeds again. Listeners (the app's status line)
+    are called on each change, on the thread that saw it."""
+
+    OK, LOST = "ok", "lost"
+
+    def __init__(self) -> None:
+        self.state = Health.OK
+        self._listeners: list[Callable[[str], object]] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Callable[[str], object]) -> Callable[[], None]:
+        """Call ``listener(state)`` on every change; returns the unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def set(self, state: str) -> None:
+        if state == self.state:  # the common case, without the lock
+            return
+        with self._lock:
+            if state == self.state:
+                return
+            self.state = state
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(state)
+
+
 @dataclass
 class Context:
     db: Database
     clock: Clock = dataclasses.field(default_factory=SystemClock)
     rules: RuleSet = DEFAULT_RULES
+    health: Health = dataclasses.field(default_factory=Health)
 
     def today(self) -> date:
         return self.clock.now().date()
@@ -75,12 +116,96 @@ class Context:
 
 T = TypeVar("T")
 
+# -- one unit of work per service call, retried when the connection was lost -----------------
+
+RETRY_SECONDS = 4.0  # how long a call keeps reconnecting before it gives up
+FIRST_DELAY, MAX_DELAY = 0.1, 1.0  # backoff between attempts
+
+
+class _Unit(threading.local):
+    depth = 0  # service calls in progress on this thread (nested calls run as part of one)
+    committing = False  # a write transaction of this call reached COMMIT
+
+
+_unit = _Unit()
+
+
+def _fault(ctx: Context, exc: Exception) -> str | None:
+    """Classify ``exc``; on a database fault drop the dead connection."""
+    kind = classify(exc, ctx.db)
+    if kind is not None:
+        discard_connection(ctx.db)
+    return kind
+
+
+def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a service method as one unit of work. When the connection is lost the call is
+    repeated on a new connection, with backoff, for up to RETRY_SECONDS, but only while
+    that is safe: a read always; a write only if it failed before its COMMIT was sent (the
+    server rolled the transaction back). A failure during COMMIT leaves the outcome
+    unknown: ``OutcomeUnknown``, never a blind retry. Out of time: ``Unavailable``. A
+    SQLite lock that outlasted busy_timeout (15 s of waiting already) is ``Unavailable``
+    at once. A call made inside another call (or inside a caller's transaction) runs as
+    part of it: only the outermost one retries.
+
+    Every public method of a ``Service`` subclass is wrapped (``__init_subclass__``)."""
+
+    @functools.wraps(fn)
+    def call(self: Any, *args: Any, **kwargs: Any) -> T:
+        ctx: Context = self.ctx
+        depth = _unit.depth
+        if depth or ctx.db.in_transaction():
+            _unit.depth = depth + 1
+            try:
+                return fn(self, *args, **kwargs)
+            finally:
+                _unit.depth = depth
+        deadline = time.monotonic() + RETRY_SECONDS
+        delay, failures = FIRST_DELAY, 0
+        while True:
+            _unit.depth, _unit.committing = 1, False
+            try:
+                result = fn(self, *args, **kwargs)
+            except Exception as exc:
+                kind = _fault(ctx, exc)
+                if kind is None:
+                    raise
+                if kind == BUSY:
+                    raise Unavailable("error.db_busy") from exc
+                failures += 1
+                if _unit.committing:
+                    ctx.health.set(Health.LOST)
+                    raise OutcomeUnknown() from exc
+                if failures > 1:  # reconnecting failed too: an outage, not a stale socket
+                    ctx.health.set(Health.LOST)
+                if time.monotonic() + delay > deadline:
+                    ctx.health.set(Health.LOST)
+                    raise Unavailable() from exc
+            else:
+                ctx.health.set(Health.OK)
+                return result
+            finally:
+                _unit.depth = 0
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_DELAY)
+
+    call.__unit_of_work__ = True  # type: ignore[attr-defined]
+    return call
+
 
 class Service:
-    """Base of the services. Subclasses call ``self.write()`` / ``self.read()``."""
+    """Base of the services. Subclasses call ``self.write()`` / ``self.read()``; each
+    public method is one unit of work (``unit_of_work``)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if (not name.startswith("_") and inspect.isfunction(value)
+                    and not getattr(value, "__unit_of_work__", False)):
+                setattr(cls, name, unit_of_work(value))
 
     @property
     def db(self) -> Database:
@@ -104,16 +229,49 @@ class Service:
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction (IMMEDIATE on SQLite)."""
-        self._connect()
-        with write_transaction(self.db):
-            yield
+        with self._unit_guard():
+            self._connect()
+            with write_transaction(self.db):
+                yield
+                if self.db.transaction_depth() == 1:
+                    # What fails from here on (the COMMIT) leaves the outcome unknown.
+                    _unit.committing = True
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
         """One read transaction: a snapshot on SQLite, statement-consistent on PostgreSQL."""
-        self._connect()
-        with self.db.atomic():
+        with self._unit_guard():
+            self._connect()
+            with self.db.atomic():
+                yield
+
+    @contextlib.contextmanager
+    def _unit_guard(self) -> Iterator[None]:
+        """A transaction opened outside any service call (a test, a script): no retry,
+        but a lost connection is still dropped and reported as ``Unavailable``."""
+        if _unit.depth:
             yield
+            return
+        _unit.committing = False
+        try:
+            yield
+        except Exception as exc:
+            kind = _fault(self.ctx, exc) if not self.db.in_transaction() else None
+            if kind is None:
+                raise
+            if kind == BUSY:
+                raise Unavailable("error.db_busy") from exc
+            self.ctx.health.set(Health.LOST)
+            raise (OutcomeUnknown() if _unit.committing else Unavailable()) from exc
+        finally:
+            _unit.committing = False
+
+    @unit_of_work
+    def ping(self) -> None:
+        """One round trip, retried like any read: the app probes with it while the
+        database is away."""
+        with self.read():
+            self.db.execute_sql("SELECT 1")
 
     def lock_branch(self, branch_id: int) -> None:
         """Serialise read-then-write work within a branch on PostgreSQL (第X次 numbers, a

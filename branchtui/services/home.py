@@ -10,7 +10,7 @@ from branchtui.core.enums import OrgKind
 from branchtui.core.errors import PermissionDenied
 from branchtui.core.lapse import LapseStatus
 from branchtui.core.periods import PeriodSpan
-from branchtui.services.base import Actor
+from branchtui.services.base import Actor, unit_of_work
 from branchtui.services.meetings import MeetingService
 from branchtui.services.minutes import MinutesService
 from branchtui.services.queries import BranchCompliance, QueryService
@@ -46,7 +46,9 @@ class HomeService:
     def __init__(self, roster: RosterService, meetings: MeetingService,
                  minutes: MinutesService, queries: QueryService) -> None:
         self.roster, self.meetings, self.minutes, self.queries = roster, meetings, minutes, queries
+        self.ctx = queries.ctx
 
+    @unit_of_work  # reads only: retried as a whole when the connection is lost
     def load(self, actor: Actor) -> HomeData:
         ctx = self.queries.ctx
         today = ctx.today()

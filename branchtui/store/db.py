@@ -74,6 +74,9 @@ def open_database(url: str, *, bind: bool = True) -> Database:
         parsed = urlparse(url)
         # Query parameters pass through to libpq: ?sslmode=require, ?options=-csearch_path%3Dx
         extra = dict(parse_qsl(parsed.query))
+        # A server that does not answer must fail a connect in seconds, not hang a worker:
+        # the services retry with backoff (services.base.unit_of_work).
+        extra.setdefault("connect_timeout", "3")
         db = PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,

@@ -21,6 +21,7 @@ from branchtui.core.errors import BranchError
 from branchtui.i18n import t
 from branchtui.services import Actor, Services
 from branchtui.ui.bindings import Translated
+from branchtui.ui.connection import ConnectionStatus, DbState
 from branchtui.ui.live import Changed, FeedState
 
 # (action, key, catalogue key of the Chinese+English palette name, of its help)
@@ -60,6 +61,7 @@ class BranchApp(Translated, App[int]):
         self.title = t("app.title")
         self.db_url = db_url  # with it, screens follow changes live (services.presence)
         self._watcher: Any = None
+        self.connection = ConnectionStatus(self)  # "reconnecting…" / "back", app-wide
 
     def on_mount(self) -> None:
         from branchtui.ui.screens.home import HomeScreen
@@ -69,6 +71,7 @@ class BranchApp(Translated, App[int]):
             self.push_screen(PersonaScreen(self.personas))
         else:
             self.push_screen(HomeScreen())
+        self.connection.start()
         if self.db_url:
             from branchtui.services.presence import EVERYTHING, ChangeWatcher
 
@@ -79,6 +82,7 @@ class BranchApp(Translated, App[int]):
                 self.db_url, changed, lambda state: self.post_message(FeedState(state))).start()
 
     def on_unmount(self) -> None:
+        self.connection.stop()
         if self._watcher is not None:
             self._watcher.stop(timeout=1.0)
 
@@ -87,9 +91,10 @@ class BranchApp(Translated, App[int]):
             screen.post_message(Changed(message.meeting_ids, message.everything))
 
     def on_feed_state(self, message: FeedState) -> None:
-        back = message.state == "live"
-        self.notify(t("ui.live_back" if back else "ui.live_reconnecting"), markup=False,
-                    severity="information" if back else "warning", timeout=5 if back else 30)
+        self.connection.feed_state(message.state)
+
+    def on_db_state(self, message: DbState) -> None:
+        self.connection.update(message.source, message.lost)
 
     def act_as(self, actor: Actor) -> None:
         """Demo mode: switch to another persona and start over at home."""

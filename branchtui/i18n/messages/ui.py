@@ -103,6 +103,7 @@ ZH: dict[str, str] = {
     "ui.presence_names_sep": "、",
     "ui.live_reconnecting": "与数据库的连接断开了，正在重新连接……您输入的内容不会丢失。",
     "ui.live_back": "已重新连上数据库。",
+    "ui.db_status_reconnecting": "数据库连接中断，正在重新连接…",
 }
 
 EN: dict[str, str] = {
@@ -208,4 +209,5 @@ EN: dict[str, str] = {
     "ui.presence_names_sep": ", ",
     "ui.live_reconnecting": "Lost the connection to the database; reconnecting… Nothing you typed is lost.",
     "ui.live_back": "Reconnected to the database.",
+    "ui.db_status_reconnecting": "Database connection lost, reconnecting…",
 }

@@ -9,6 +9,7 @@ times are the server's (the service keeps them); the screen never reads a clock 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -44,7 +45,7 @@ from branchtui.core.entry import (
     unique_match,
 )
 from branchtui.core.enums import Act, MeetingStatus
-from branchtui.core.errors import BranchError, Conflict, ValidationError
+from branchtui.core.errors import BranchError, Conflict, Unavailable, ValidationError
 from branchtui.core.votes import Tally, VoteBase, VoteOutcome, evaluate
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
@@ -778,7 +779,11 @@ class MinutesScreen(LiveMeetingScreen):
         self._dirty.clear()
 
         def save() -> None:
+            away: list[tuple[str, int]] = []
             for key, text, gen in batch:
+                if away:  # the database is away: do not wait for it once per draft
+                    away.append((key, gen))
+                    continue
                 with self._lock:
                     if self._gen.get(key, 0) != gen:
                         continue  # the entry was saved meanwhile: its draft is gone
@@ -787,10 +792,22 @@ class MinutesScreen(LiveMeetingScreen):
                             svc.drafts.save(actor, key, text)
                         else:
                             svc.drafts.clear(actor, key)
+                    except Unavailable:
+                        away.append((key, gen))
                     except BranchError:
                         pass  # a draft is a convenience; the text stays on screen
+            if away:
+                with contextlib.suppress(Exception):  # the app may be closing
+                    self.app.call_from_thread(self._autosave_later, away)
 
         self.app.run_worker(save, thread=True, exit_on_error=False, group="autosave")
+
+    def _autosave_later(self, keys: list[tuple[str, int]]) -> None:
+        """The database was away: these drafts are saved at the next tick (unless their
+        entry was saved meanwhile)."""
+        for key, gen in keys:
+            if self._gen.get(key, 0) == gen and key in self._texts:
+                self._dirty.add(key)
 
     def _retain(self) -> None:
         """A save was refused: what is on screen is still a draft."""
