@@ -27,15 +27,23 @@ from branchtui.ui.screens.attendance import (
     GuestModal,
     ReasonModal,
 )
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 START = datetime(2026, 11, 27, 14, 0)
 
 
 @pytest.fixture
-def world(tmp_path):
-    db = open_database(f"sqlite:///{tmp_path / 'att.sqlite3'}")
+def world(tmp_path, request):
+    db = open_database(backend_url(request, tmp_path, "att.sqlite3"))
     upgrade(db)
     clock = FixedClock(NOW)
     svc = Services.create(db, clock)
@@ -212,6 +220,7 @@ async def test_absent_with_reason_and_escape_cancels(world):
         assert app.is_running
 
 
+@on_both_backends
 async def test_conflict_between_two_recorders(world):
     open_meeting(world)
     app = BranchApp(world.svc, world.recorder)

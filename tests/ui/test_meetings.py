@@ -24,15 +24,23 @@ from branchtui.ui.screens.schedule import (
     parse_clock,
     parse_day,
 )
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 EXISTING_TITLE = HOSTILE_LINK + "主题党日[/]"
 
 
 @pytest.fixture
-def world(tmp_path):
-    db = open_database(f"sqlite:///{tmp_path / 'ui.sqlite3'}")
+def world(tmp_path, request):
+    db = open_database(backend_url(request, tmp_path, "ui.sqlite3"))
     upgrade(db)
     svc = Services.create(db, FixedClock(NOW))
     w = build_world(svc)
@@ -348,6 +356,7 @@ async def test_group_meeting_needs_group(world):
 # -- editing -------------------------------------------------------------------------------
 
 
+@on_both_backends
 async def test_reschedule_conflict_keeps_mine_and_lets_me_choose(world):
     svc, w = world.svc, world
     mtg = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 12, 11, 14),
@@ -384,6 +393,7 @@ async def test_reschedule_conflict_keeps_mine_and_lets_me_choose(world):
         assert app.is_running
 
 
+@on_both_backends
 async def test_reschedule_conflict_take_theirs(world):
     svc, w = world.svc, world
     mtg = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 12, 11, 14)))

@@ -17,15 +17,23 @@ from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.member_edit import ConflictDialog, FormDialog, MemberFormDialog
 from branchtui.ui.screens.members import MemberDetailScreen, MembersScreen
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 RECORDER = "赵记录[@click=app.quit]x[/]"
 
 
 @pytest.fixture
-def world(tmp_path):
-    db = open_database(f"sqlite:///{tmp_path / 'members.sqlite3'}")
+def world(tmp_path, request):
+    db = open_database(backend_url(request, tmp_path, "members.sqlite3"))
     upgrade(db)
     clock = FixedClock(NOW)
     svc = Services.create(db, clock)
@@ -196,6 +204,7 @@ async def test_edit_with_a_bad_date_keeps_the_input(world):
         assert "孙党员" + FULLWIDTH in text_of(app.screen, "#member-head")
 
 
+@on_both_backends
 async def test_stale_edit_shows_the_change_and_keeps_my_values(world):
     w = world
     app = BranchApp(w.svc, w.secretary)
@@ -230,6 +239,7 @@ async def test_stale_edit_shows_the_change_and_keeps_my_values(world):
         assert app.is_running
 
 
+@on_both_backends
 async def test_stale_edit_can_take_theirs(world):
     w = world
     app = BranchApp(w.svc, w.secretary)

@@ -23,7 +23,15 @@ from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.leave import DecidedFirstScreen, LeaveInboxScreen, LeaveRequestScreen
 from branchtui.ui.screens.mine import MineScreen, ProgressScreen, SignInResultScreen
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 REASON = HOSTILE_LINK + "腰椎手术后复查" + FULLWIDTH + HOSTILE
@@ -31,8 +39,8 @@ COMING = datetime(2026, 12, 4, 14, 30)
 
 
 @pytest.fixture
-def world(tmp_path):
-    url = f"sqlite:///{tmp_path / 'mine.sqlite3'}"
+def world(tmp_path, request):
+    url = backend_url(request, tmp_path, "mine.sqlite3")
     db = open_database(url)
     upgrade(db)
     clock = FixedClock(NOW)
@@ -238,6 +246,7 @@ async def test_self_sign_in_refused_when_recorder_did_not_allow_it(world):
     assert mark.status is None
 
 
+@on_both_backends
 async def test_decided_first_by_someone_else_keeps_my_note(world):
     w = world
     w.svc.meetings.request_leave(w.member, w.coming.id, LeaveKind.OFFICIAL, REASON)

@@ -20,7 +20,15 @@ from branchtui.ui.screens import minutes as minutes_mod
 from branchtui.ui.screens.minutes import MinutesScreen, SpeechConflict
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.review import ReviewScreen
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 START = datetime(2026, 11, 27, 9, 0)
@@ -28,8 +36,8 @@ SPEECH = FULLWIDTH + HOSTILE_LINK + LONG_ZH + HOSTILE
 
 
 @pytest.fixture
-def world(tmp_path):
-    url = f"sqlite:///{tmp_path / 'minutes.sqlite3'}"
+def world(tmp_path, request):
+    url = backend_url(request, tmp_path, "minutes.sqlite3")
     db = open_database(url)
     upgrade(db)
     svc = Services.create(db, FixedClock(NOW))
@@ -278,6 +286,7 @@ async def test_quitting_right_after_typing_keeps_the_text(world, monkeypatch):
     assert got is not None and got.text == HOSTILE_LINK + "（完）最后一句", got
 
 
+@on_both_backends
 async def test_stale_speech_edit_keeps_my_text_and_lets_me_choose(world):
     w = world
     svc = w.svc

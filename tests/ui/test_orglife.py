@@ -24,15 +24,23 @@ from branchtui.ui.screens.orglife import (
     RectForm,
     RectificationScreen,
 )
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 TITLE = HOSTILE_LINK + "2026年度组织生活会[/]"
 
 
 @pytest.fixture
-def world(tmp_path):
-    db = open_database(f"sqlite:///{tmp_path / 'orglife.sqlite3'}")
+def world(tmp_path, request):
+    db = open_database(backend_url(request, tmp_path, "orglife.sqlite3"))
     upgrade(db)
     clock = FixedClock(NOW)
     svc = Services.create(db, clock)
@@ -296,6 +304,7 @@ async def test_criticism_to_rectification_to_review_end_to_end(world):
         assert app.is_running
 
 
+@on_both_backends
 async def test_stale_progress_keeps_the_note_and_lets_the_user_choose(world):
     w = world
     mtg = org_life(w, datetime(2026, 12, 10, 9))
