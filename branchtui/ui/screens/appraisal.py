@@ -151,7 +151,11 @@ class AppraisalScreen(DataScreen):
         grades = [enum_label(g) for g in Grade] + [t("ui_orglife.ungraded")]
         table.add_column(t("ui_orglife.col_member_kind"), width=max(map(cell_len, kinds)))
         table.add_column(t("ui_orglife.col_grade"), width=max(map(cell_len, grades)))
-        table.add_column(t("ui_orglife.col_note"))
+        # Sized here like the columns above, not on the table's next idle pass: a
+        # screenshot taken before it showed the note cut to the header's width.
+        notes = (t("ui_orglife.col_note"), t("ui_orglife.probationary_reason"),
+                 t("ui_orglife.unsaved"))
+        table.add_column(t("ui_orglife.col_note"), width=max(map(cell_len, notes)))
         for e in r.entries:
             if e.probationary:
                 table.add_row(cell(e.name, "dim"), cell(t("ui_orglife.probationary"), "dim"),
