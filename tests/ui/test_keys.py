@@ -59,7 +59,7 @@ async def test_secretary_adds_and_removes_a_key_from_the_keyboard_at_80x24(world
         table.move_cursor(row=target)
         await pilot.press("a")
         await pilot.pause()
-        comment = "zhou@laptop" + HOSTILE_LINK + FULLWIDTH
+        comment = "zhou@laptop" + HOSTILE_LINK + FULLWIDTH + HOSTILE
         app.screen.query_one("#f-key", Input).value = key_line(7, comment)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
