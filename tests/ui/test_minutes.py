@@ -109,6 +109,9 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
 
         await pilot.press("f10")
         await pilot.pause()
+        # The question says which keys answer it (the focus starts on the safe 取消).
+        hint = str(app.screen.query_one(".hint", Static).render())
+        assert "按 Y 确定" in hint and "Esc 取消" in hint, hint
         await pilot.press("y")
         await settle(app, pilot)
         assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN

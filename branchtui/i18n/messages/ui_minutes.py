@@ -36,6 +36,7 @@ ZH: dict[str, str] = {
     "ui_minutes.cmd_record_help": "查看整份会议记录（Ctrl+R）",
     "ui_minutes.yes": "确定",
     "ui_minutes.no": "取消",
+    "ui_minutes.confirm_keys": "按 Y 确定，按 N 或 Esc 取消（Tab 在两个按钮间切换）。",
     # -- the live minutes --------------------------------------------------------------------
     "ui_minutes.head": "{title}（第{number}次）｜ {start}{until} ｜ {place} ｜ {status}\n主持人：{moderator}　记录人：{recorder}　召集人：{convener}",
     "ui_minutes.unset": "（未指定）",
@@ -170,6 +171,7 @@ EN: dict[str, str] = {
     "ui_minutes.cmd_record_help": "Show the whole record of the meeting (Ctrl+R)",
     "ui_minutes.yes": "Yes",
     "ui_minutes.no": "Cancel",
+    "ui_minutes.confirm_keys": "Press Y for yes, N or Esc to cancel (Tab moves between the buttons).",
     # -- the live minutes --------------------------------------------------------------------
     "ui_minutes.head": "{title} (No. {number}) | {start}{until} | {place} | {status}\nModerator: {moderator}  Recorder: {recorder}  Convener: {convener}",
     "ui_minutes.unset": "(not set)",

@@ -280,6 +280,8 @@ class Confirm(Translated, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
             yield Static(content(self.question))
+            # The focus starts on 取消 (the safe answer): say which keys answer.
+            yield Static(content(t("ui_minutes.confirm_keys")), classes="hint")
             with Horizontal():
                 yield Button(t("ui_minutes.yes"), id="yes", variant="warning")
                 yield Button(t("ui_minutes.no"), id="no", variant="primary")
