@@ -54,6 +54,7 @@ COUNTED = (MeetingStatus.PLANNED.value, MeetingStatus.OPEN.value, MeetingStatus.
 # Enum lookups by value, without the Enum call machinery (thousands per roll-up).
 _OBLIGATIONS = {o.value: o for o in Obligation}
 _STATUSES = {s.value: s for s in MeetingStatus}
+_ATTENDANCE = {s.value: s for s in AttendanceStatus}
 
 
 def _as_date(value: date | str) -> date:
@@ -294,14 +295,20 @@ class QueryService(Service):
                 return []
             since = today - timedelta(days=31 * (rules.lapse_months + 7))
             hist: dict[int, list[tuple[date, AttendanceStatus]]] = defaultdict(list)
-            for mid, day, st in (m.Attendance.select(m.Attendance.member,
-                                                     m.Attendance.meeting_day,
-                                                     m.Attendance.status)
-                                 .where(m.Attendance.member.in_(list(members))
-                                        & (m.Attendance.meeting_day >= since)
-                                        & (m.Attendance.meeting_day <= today)
-                                        & m.Attendance.status.is_null(False)).tuples()):
-                hist[mid].append((day, AttendanceStatus(st)))
+            # Raw cursor rows (a branch has thousands in the window, and this runs for the
+            # home screen at every start): peewee's per-row conversion was most of the call.
+            days: dict[date | str, date] = {}
+            for mid, day, st in self.db.execute(
+                    m.Attendance.select(m.Attendance.member, m.Attendance.meeting_day,
+                                        m.Attendance.status)
+                    .where(m.Attendance.member.in_(list(members))
+                           & (m.Attendance.meeting_day >= since)
+                           & (m.Attendance.meeting_day <= today)
+                           & m.Attendance.status.is_null(False))):
+                d = days.get(day)
+                if d is None:
+                    d = days[day] = _as_date(day)
+                hist[mid].append((d, _ATTENDANCE[st]))
             names = dict(m.Member.select(m.Member.id, m.Member.name)
                          .where(m.Member.id.in_(list(members))).tuples())
             out = []

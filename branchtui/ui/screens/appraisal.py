@@ -10,11 +10,12 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from branchtui.core.enums import Grade
 from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.i18n import enum_label, t
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.screens.orglife import keep_cursor, run_write, selected_key
 from branchtui.ui.text import cell, content
@@ -66,7 +67,7 @@ class AppraisalScreen(DataScreen):
         yield Static(id="count", classes="summary")
         yield Static(id="hint", classes="summary")
         yield DataTable(id="grades", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

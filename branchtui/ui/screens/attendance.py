@@ -36,7 +36,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -54,6 +53,7 @@ from branchtui.core.roll import count_attendance
 from branchtui.i18n import enum_label, t
 from branchtui.services.meetings import AttendanceSheet
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import Failed, Loaded
 from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, when
@@ -405,7 +405,7 @@ class AttendanceScreen(LiveMeetingScreen):
                 yield DataTable(id="att-guests", cursor_type="row")
                 yield Label(id="att-excluded-title", classes="section-title")
                 yield DataTable(id="att-excluded", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

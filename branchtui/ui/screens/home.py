@@ -9,11 +9,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from branchtui.core.enums import ComplianceState, Obligation
 from branchtui.i18n import enum_label, t
 from branchtui.services import HomeData
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.live import Changed
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import cell, content, when
@@ -58,7 +59,7 @@ class HomeScreen(DataScreen):
             yield DataTable(id="overdue", cursor_type="row")
             yield Label(t("ui.home_mine"), classes="section-title")
             yield Static(id="mine", classes="summary")
-        yield Footer()
+        yield KeyFooter()
 
     _stale = False
     _pending: object = None  # the settle timer while a live reload waits

@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from branchtui.i18n import t
 from branchtui.services.roster import KeyRow
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.screens.member_edit import confirm_dialog, key_dialog
 from branchtui.ui.text import cell, content, when
@@ -38,7 +39,7 @@ class KeysScreen(DataScreen):
         yield Header()
         yield Static(id="keys-head", classes="who")
         yield DataTable(id="keys-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#keys-table", DataTable)

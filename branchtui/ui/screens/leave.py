@@ -16,7 +16,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -31,6 +30,7 @@ from branchtui.core.enums import LeaveKind, LeaveStatus
 from branchtui.core.errors import BranchError, Conflict
 from branchtui.i18n import enum_label, t
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
 
@@ -321,7 +321,7 @@ class LeaveInboxScreen(Writes, DataScreen):
             yield Static(t("ui_mine.loading"), id="inbox-head", classes="mine-banner")
             yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
             yield Static("", id="inbox-detail", classes="summary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

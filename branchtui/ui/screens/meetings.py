@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from branchtui.core import model as c
@@ -26,6 +26,7 @@ from branchtui.core.periods import PeriodSpan, parse_period, period_containing
 from branchtui.i18n import enum_label, t
 from branchtui.services.meetings import ScheduleScope
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
 
@@ -177,7 +178,7 @@ class MeetingsScreen(DataScreen):
         yield Static(id="period-error", classes="error")
         yield Static(id="calendar")
         yield DataTable(id="list", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         today = self.services.ctx.today()

@@ -12,11 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Label, Sparkline, Static
+from textual.widgets import DataTable, Header, Input, Label, Sparkline, Static
 
 from branchtui.core.enums import AttendanceStatus
 from branchtui.i18n import enum_label, t
 from branchtui.services.queries import MemberDossier, RosterEntry, RosterOverview
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.screens.member_edit import (
     MemberFormDialog,
@@ -99,7 +100,7 @@ class MembersScreen(DataScreen):
         yield Static(id="members-head", classes="who")
         yield Input(placeholder=t("ui_members.search_hint"), id="members-search")
         yield DataTable(id="members-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#members-table", DataTable)
@@ -298,7 +299,7 @@ class MemberDetailScreen(DataScreen):
             yield DataTable(id="member-memberships", cursor_type="row")
             yield Label(t("ui_members.keys_title"), classes="section-title", id="keys-title")
             yield DataTable(id="member-keys", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#member-chart", Sparkline).styles.height = 2

@@ -21,7 +21,6 @@ from textual.widgets import (
     Checkbox,
     DataTable,
     Digits,
-    Footer,
     Header,
     Input,
     Label,
@@ -39,6 +38,7 @@ from branchtui.services.meetings import MyMeeting
 from branchtui.services.minutes import ProgressNote
 from branchtui.services.queries import HistoryEntry, YearSummary
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.live import Changed
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.screens.leave import (
@@ -131,7 +131,7 @@ class MineScreen(Writes, DataScreen):
             yield DataTable(id="years", cursor_type="row", zebra_stripes=True)
             yield Label(t("ui_mine.sec_history"), classes="section-title")
             yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for box in ("#warn", "#open-now"):

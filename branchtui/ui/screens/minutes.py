@@ -23,7 +23,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -51,6 +50,7 @@ from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
 from branchtui.services.minutes import MeetingPeople
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, when
 
@@ -424,7 +424,7 @@ class MinutesScreen(LiveMeetingScreen):
                         yield Label(t("ui_minutes.due"))
                         yield Input(placeholder=t("ui_minutes.due_hint"), compact=True,
                                     id="due")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#speech-text", TextArea).border_title = t("field.speech")

@@ -21,7 +21,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -38,6 +37,7 @@ from branchtui.core.enums import MeetingStatus, RectStatus
 from branchtui.core.errors import BranchError, Conflict, PermissionDenied, ValidationError
 from branchtui.i18n import enum_label, t
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
 
@@ -517,7 +517,7 @@ class OrgLifeScreen(DataScreen):
             yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
             yield Label(t("ui_orglife.review"), classes="section-title")
             yield DataTable(id="review", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -769,7 +769,7 @@ class RectificationScreen(DataScreen):
             yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
             yield Label(t("ui_orglife.notes"), classes="section-title")
             yield DataTable(id="notes", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

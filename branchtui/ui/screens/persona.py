@@ -6,10 +6,11 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets import Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from branchtui.i18n import t
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import content
 
@@ -34,7 +35,7 @@ class PersonaScreen(DataScreen):
               for r in roles],
             id="persona-list",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def action_back(self) -> None:
         # The picker is the first screen in demo mode: there is nothing to go back to.

@@ -8,11 +8,12 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from branchtui.core.enums import AttendanceStatus
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import Loaded
 from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, when
@@ -48,7 +49,7 @@ class RecordScreen(LiveMeetingScreen):
             yield Label(t("ui.record_decisions"), classes="section-title")
             yield DataTable(id="decisions", cursor_type="row")
             yield Static(id="decision-full", classes="summary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

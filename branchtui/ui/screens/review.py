@@ -10,11 +10,12 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from branchtui.core.record_check import MUST, Finding, check_record
 from branchtui.i18n import t
 from branchtui.services import MeetingRecord
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import cell, content, when
 
@@ -50,7 +51,7 @@ class ReviewScreen(DataScreen):
             yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
             yield Static(id="detail", classes="summary")
             yield Static(t("ui_minutes.review_hint"), classes="summary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

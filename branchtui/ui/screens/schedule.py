@@ -21,7 +21,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -39,6 +38,7 @@ from branchtui.i18n import enum_label, language, t
 from branchtui.services import MeetingDraft
 from branchtui.services.meetings import ScheduleScope, SeriesInfo
 from branchtui.ui.bindings import Translated
+from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
 
@@ -388,7 +388,7 @@ class ScheduleScreen(DataScreen):
                 yield Button(t("ui_meetings.cancel_meeting"), variant="error", id="cancel",
                              classes="-hidden")
                 yield Button(t("ui.key_back"), id="back")
-        yield Footer()
+        yield KeyFooter()
 
     @staticmethod
     def _repeat_label(kind: str) -> str:
