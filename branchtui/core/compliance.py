@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -29,6 +28,7 @@ from typing import NamedTuple
 from dateutil.relativedelta import relativedelta
 
 from branchtui.core.enums import ComplianceState, MeetingStatus, Obligation, PeriodKind
+from branchtui.core.frozen import frozen
 from branchtui.core.periods import (
     MAX_YEAR,
     MIN_YEAR,
@@ -49,7 +49,7 @@ REASON_NO_COMMITTEE = "compliance.reason.no_committee"
 REASON_BEFORE_ACTIVE = "compliance.reason.before_active"
 
 
-@dataclass(frozen=True)
+@frozen
 class BranchFacts:
     """What compliance needs to know about one branch.
 
@@ -62,7 +62,7 @@ class BranchFacts:
     active_from: date | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Sitting:
     """One meeting as compliance sees it.
 
@@ -95,7 +95,7 @@ class ObligationStatus(NamedTuple):
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ComplianceSummary:
     """Counts of rows per state."""
 

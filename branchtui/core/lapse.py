@@ -9,10 +9,10 @@ first-class figure; the flags only say which line it has reached.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from branchtui.core.enums import AttendanceStatus
+from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 
 
@@ -30,7 +30,7 @@ def months_between(earlier: date, later: date) -> int:
     return months - 1 if later.day < earlier.day else months
 
 
-@dataclass(frozen=True)
+@frozen
 class LapseStatus:
     """Where a member stands against the warning lines on a given day."""
 

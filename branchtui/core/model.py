@@ -6,7 +6,7 @@ A transfer on 2025-03-10 ends the old membership and starts the new one on that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 
 from branchtui.core.enums import (
@@ -22,9 +22,10 @@ from branchtui.core.enums import (
     PositionRole,
     RectStatus,
 )
+from branchtui.core.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Period:
     """A span of days, half-open. Used for exemptions, 留党察看 and memberships."""
 
@@ -36,7 +37,7 @@ class Period:
         return self.starts <= day and (self.ends is None or day < self.ends)
 
 
-@dataclass(frozen=True)
+@frozen
 class MembershipPeriod:
     """Member of ``branch_id`` (and of ``group_id`` within it) from ``starts`` to ``ends``."""
 
@@ -49,7 +50,7 @@ class MembershipPeriod:
         return self.starts <= day and (self.ends is None or day < self.ends)
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberFacts:
     """What the rules need to know of a member to decide 应到 and voting rights."""
 
@@ -80,7 +81,7 @@ class MemberFacts:
         return any(p.covers(day) for p in self.disciplines)
 
 
-@dataclass(frozen=True)
+@frozen
 class Org:
     id: int
     kind: OrgKind
@@ -91,7 +92,7 @@ class Org:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class Member:
     id: int
     name: str
@@ -107,7 +108,7 @@ class Member:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class Position:
     id: int
     member_id: int
@@ -117,7 +118,7 @@ class Position:
     ends: date | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class AgendaItem:
     id: int
     meeting_id: int
@@ -126,7 +127,7 @@ class AgendaItem:
     act: Act | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Meeting:
     id: int
     branch_id: int
@@ -152,7 +153,7 @@ class Meeting:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class AttendanceRow:
     id: int
     meeting_id: int
@@ -169,7 +170,7 @@ class AttendanceRow:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class Guest:
     id: int
     meeting_id: int
@@ -178,7 +179,7 @@ class Guest:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class LeaveRequest:
     id: int
     meeting_id: int
@@ -196,7 +197,7 @@ class LeaveRequest:
     meeting_start: datetime | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Speech:
     id: int
     meeting_id: int
@@ -209,7 +210,7 @@ class Speech:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     id: int
     meeting_id: int
@@ -236,7 +237,7 @@ class Decision:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class Rectification:
     id: int
     branch_id: int
@@ -253,7 +254,7 @@ class Rectification:
     version: int = 1
 
 
-@dataclass(frozen=True)
+@frozen
 class Appraisal:
     id: int
     branch_id: int

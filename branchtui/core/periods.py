@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from branchtui.core.enums import PeriodKind
 from branchtui.core.errors import ValidationError
+from branchtui.core.frozen import frozen
 
 # The last year whose periods can be represented: a period of year 9999 would end on
 # 10000-01-01, which ``datetime.date`` cannot hold.
@@ -33,7 +33,7 @@ _QUARTER_RE = re.compile(r"([0-9]{4})-?[Qq]([0-9])")
 _YEAR_RE = re.compile(r"([0-9]{4})")
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class PeriodSpan:
     """A half-open span of days ``[starts, ends)`` of one period kind."""
 

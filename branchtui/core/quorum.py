@@ -10,15 +10,15 @@ than the share of the base.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from fractions import Fraction
 
 from branchtui.core.enums import Act, AttendanceStatus
+from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.votes import needed_more_than
 
 
-@dataclass(frozen=True)
+@frozen
 class QuorumLight:
     """One act's light: ``needed`` of ``expected`` voters must be present; ``present``
     are."""

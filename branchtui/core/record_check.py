@@ -8,10 +8,10 @@ inspector would ask about (a decision nobody follows up, "大家一致认为").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from branchtui.core.enums import AttendanceStatus, MeetingStatus
+from branchtui.core.frozen import frozen
 from branchtui.core.model import AttendanceRow, Decision, Guest, Meeting, Speech
 
 MUST = "must"
@@ -36,7 +36,7 @@ class RecordLike(Protocol):
     def decisions(self) -> Sequence[Decision]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One gap. ``code`` is stable (the UI words it); ``subjects`` are the things concerned
     (names, agenda titles, decision texts), as stored."""

@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -37,6 +36,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
 from branchtui.core.errors import ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.i18n import t
 
 __all__ = [
@@ -211,7 +211,7 @@ def preset_label(preset: Preset | str, lang: str = "zh") -> str:
 # -- parsing ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class _Until:
     day: date
     clock: time | None  # None: a bare date, the whole day counts
@@ -219,7 +219,7 @@ class _Until:
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class _Rule:
     freq: str
     interval: int = 1

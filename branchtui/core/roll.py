@@ -8,10 +8,10 @@ or exemption therefore never changes a past meeting's roll.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 from branchtui.core.enums import AttendanceStatus
+from branchtui.core.frozen import frozen
 from branchtui.core.model import MemberFacts, MembershipPeriod
 from branchtui.core.votes import may_vote
 
@@ -25,7 +25,7 @@ EXCLUSION_KEYS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class ExpectedEntry:
     """A member on the roll of that day. ``exempt_reason`` is set (possibly to "") only
     for members exempt from 组织生活 on that day."""
@@ -38,7 +38,7 @@ class ExpectedEntry:
     exempt_reason: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Excluded:
     """A member connected to the branch but not on that day's roll, and why."""
 
@@ -47,7 +47,7 @@ class Excluded:
     reason_key: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ExpectedRoll:
     """应到 of one day: ``entries`` count, ``exempt`` are listed but not counted."""
 
@@ -141,7 +141,7 @@ def expected_roll(
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class AttendanceCounts:
     """应到/实到 split full and probationary, and the count of each status.
 

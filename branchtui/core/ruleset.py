@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Any
 
 from branchtui.core.enums import Obligation, PeriodKind
 from branchtui.core.errors import ValidationError
+from branchtui.core.frozen import frozen
 
 DEFAULT_FREQUENCIES: dict[Obligation, PeriodKind | None] = {
     Obligation.GENERAL_MEETING: PeriodKind.QUARTER,  # art. 11
@@ -27,7 +28,7 @@ DEFAULT_FREQUENCIES: dict[Obligation, PeriodKind | None] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleSet:
     """The rules one organisation works by. All fields have the DOMAIN.md defaults."""
 

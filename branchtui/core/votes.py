@@ -10,12 +10,12 @@ Keys come in two forms: the plain key words the share as "half" (the default 1/2
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
 from branchtui.core.enums import Act
 from branchtui.core.errors import ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.core.model import MemberFacts
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 
@@ -64,7 +64,7 @@ ERROR_KEYS: tuple[str, ...] = (
 _WRITTEN_ACTS = (Act.ADMISSION, Act.CONFIRMATION)
 
 
-@dataclass(frozen=True)
+@frozen
 class Tally:
     """Votes cast in the room, plus written opinions handed in before the meeting by
     members who could not attend (counted only for 接收预备党员/转正)."""
@@ -87,7 +87,7 @@ class Tally:
         return self.written_yes + self.written_no + self.written_abstain
 
 
-@dataclass(frozen=True)
+@frozen
 class VoteBase:
     """Those entitled to vote: expected (应到) and present (实到). For
     ``Act.COMMITTEE_DECISION`` these are the committee size and the 委员 present."""
@@ -96,7 +96,7 @@ class VoteBase:
     entitled_present: int
 
 
-@dataclass(frozen=True)
+@frozen
 class VoteOutcome:
     """The verdict: quorum, pass, the thresholds used and a message key saying why."""
 

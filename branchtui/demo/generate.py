@@ -54,6 +54,7 @@ from branchtui.core.enums import (
     PositionRole,
     RectStatus,
 )
+from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES
 from branchtui.core.votes import Tally, VoteBase, evaluate
 from branchtui.demo import words as W
@@ -94,7 +95,7 @@ SILENT_DAYS = 46  # the silent branch has had no activity for this long
 COMMITTEE_TERM_YEARS = 5  # 村/社区 branches
 
 
-@dataclass(frozen=True)
+@frozen
 class Profile:
     """The size of a generated 街道 (DOMAIN.md §8).
 
@@ -170,7 +171,7 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class DemoSummary:
     """What ``build`` wrote: counts, wall time and the persona logins (role -> login)."""
 

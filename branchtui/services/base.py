@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from peewee import Database, Model
 
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
+from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, write_transaction
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from branchtui.services.permissions import Grants
 
 
-@dataclass(frozen=True)
+@frozen
 class Actor:
     """Who is acting. Built by the CLI or the SSH gateway from an authenticated identity,
     never from anything the user typed."""

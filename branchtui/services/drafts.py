@@ -3,10 +3,10 @@ after a crash, a closed terminal or a dropped SSH connection."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from branchtui.core.errors import ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.core.text import TEXT_MAX
 from branchtui.services.base import Actor, Service
 from branchtui.store import models as m
@@ -14,7 +14,7 @@ from branchtui.store import models as m
 KEY_MAX = 128
 
 
-@dataclass(frozen=True)
+@frozen
 class SavedDraft:
     key: str
     text: str

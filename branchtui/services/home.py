@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from branchtui.core import model as c
 from branchtui.core.enums import OrgKind
 from branchtui.core.errors import PermissionDenied
+from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus
 from branchtui.core.periods import PeriodSpan
 from branchtui.services.base import Actor, unit_of_work
@@ -17,7 +17,7 @@ from branchtui.services.queries import BranchCompliance, QueryService
 from branchtui.services.roster import RosterService
 
 
-@dataclass(frozen=True)
+@frozen
 class MySummary:
     year: int
     expected: int
@@ -27,7 +27,7 @@ class MySummary:
     lapse: LapseStatus
 
 
-@dataclass(frozen=True)
+@frozen
 class HomeData:
     actor: Actor
     today: date

@@ -4,7 +4,6 @@ sealed (or cancelled), agenda, attendance, 列席 guests and leave requests."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from peewee import fn
@@ -24,6 +23,7 @@ from branchtui.core.enums import (
     PositionRole,
 )
 from branchtui.core.errors import NotFound, ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.core.roll import (
     AttendanceCounts,
     Excluded,
@@ -52,7 +52,7 @@ LATE_AFTER = timedelta(minutes=15)
 YEAR_MIN, YEAR_MAX = 1921, 2100
 
 
-@dataclass(frozen=True)
+@frozen
 class MeetingDraft:
     """What a secretary fills in to schedule a sitting."""
 
@@ -71,7 +71,7 @@ class MeetingDraft:
     report_year: int | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class MeetingRecord:
     """Everything a meeting's record page shows."""
 
@@ -86,7 +86,7 @@ class MeetingRecord:
     written_live_share: float | None  # share of entries written while the meeting was open
 
 
-@dataclass(frozen=True)
+@frozen
 class AttendanceSheet:
     """What the attendance sheet shows: the record, who is connected to the branch but not
     on the roll and why, the 委员 (a 支委会 decision's quorum base), and what the actor may
@@ -1094,7 +1094,7 @@ class MeetingService(Service):
             )
 
 
-@dataclass(frozen=True)
+@frozen
 class ScheduleScope:
     """Who may schedule what in one branch (see ``MeetingService.schedule_scope``)."""
 
@@ -1110,7 +1110,7 @@ class ScheduleScope:
         return self.branch or (group_id is not None and group_id in self.groups)
 
 
-@dataclass(frozen=True)
+@frozen
 class SeriesInfo:
     """A series' template as stored: the rule text, its start and its version."""
 
@@ -1124,7 +1124,7 @@ class SeriesInfo:
     version: int
 
 
-@dataclass(frozen=True)
+@frozen
 class MyMeeting:
     """One of the member's own coming sittings, as "我的记录" shows it."""
 

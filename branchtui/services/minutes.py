@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from branchtui.core import model as c
@@ -18,6 +17,7 @@ from branchtui.core.enums import (
     RectStatus,
 )
 from branchtui.core.errors import NotFound, ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.core.votes import Tally, VoteBase, evaluate
@@ -36,7 +36,7 @@ from branchtui.store import models as m
 PRESENT = (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value)
 
 
-@dataclass(frozen=True)
+@frozen
 class VoteDraft:
     act: Act
     text: str
@@ -57,7 +57,7 @@ class VoteDraft:
     excluded_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class MeetingPeople:
     """Names the record refers to by id (召集人, 主持人, 记录人, follow-up owners,
     candidates), and what the actor may do at this meeting."""
@@ -594,7 +594,7 @@ class MinutesService(Service):
             return base
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgressNote:
     """One dated progress note of a rectification item, with its evidence."""
 
@@ -618,7 +618,7 @@ def _names(ids: set[int | None], known: dict[int, str] | None = None) -> dict[in
     return out
 
 
-@dataclass(frozen=True)
+@frozen
 class ProblemEntry:
     """An entry of a 组织生活会's problem list: the branch's (member None) or a member's."""
 
@@ -627,7 +627,7 @@ class ProblemEntry:
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class CriticismEntry:
     """批评 from → to; 自我批评 when both are the same member."""
 
@@ -641,7 +641,7 @@ class CriticismEntry:
         return self.from_id == self.to_id
 
 
-@dataclass(frozen=True)
+@frozen
 class OrgLifeSheet:
     meeting: c.Meeting
     roll: tuple[tuple[int, str], ...]  # (member id, name) of those expected, roll order
@@ -654,7 +654,7 @@ class OrgLifeSheet:
     can_write: bool  # the meeting is open, is a 组织生活会, and the actor writes its minutes
 
 
-@dataclass(frozen=True)
+@frozen
 class RectTracker:
     branch_id: int | None  # None: the actor's own items
     items: tuple[c.Rectification, ...]
@@ -666,7 +666,7 @@ class RectTracker:
     verifier: bool  # the actor leads the branch in scope
 
 
-@dataclass(frozen=True)
+@frozen
 class AppraisalEntry:
     member_id: int
     name: str
@@ -675,7 +675,7 @@ class AppraisalEntry:
     version: int | None
 
 
-@dataclass(frozen=True)
+@frozen
 class AppraisalRoster:
     branch_id: int
     branch_name: str

@@ -6,10 +6,10 @@ it is not in the change log and carries no version."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from branchtui.core.errors import ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.services.base import Actor, Service, get_or_404
 from branchtui.store import models as m
 from branchtui.store.feed import EVERYTHING, LIVE, RECONNECTING, ChangeFeed, ChangeWatcher
@@ -22,7 +22,7 @@ WINDOW_SECONDS = 30.0
 MODES = ("view", "edit")
 
 
-@dataclass(frozen=True)
+@frozen
 class Present:
     """Who is on a meeting now, by mode; names in the order they arrived."""
 

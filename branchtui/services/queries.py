@@ -5,7 +5,6 @@ tuples: these are the queries the benchmarks time (docs/benchmarks.md)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from branchtui.core.enums import (
     PeriodKind,
 )
 from branchtui.core.errors import NotFound
+from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
@@ -65,7 +65,7 @@ def _as_datetime(value: datetime | str) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-@dataclass(frozen=True)
+@frozen
 class BranchCompliance:
     branch_id: int
     branch_name: str
@@ -76,7 +76,7 @@ class BranchCompliance:
     silent: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class HistoryEntry:
     meeting_id: int
     day: date
@@ -86,7 +86,7 @@ class HistoryEntry:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberRate:
     member_id: int
     name: str
@@ -475,7 +475,7 @@ class QueryService(Service):
             )
 
 
-@dataclass(frozen=True)
+@frozen
 class YearSummary:
     """One year of a member's attendance. ``expected`` counts the meetings held up to
     today that were marked and not exempt; ``present`` includes ``late``."""
@@ -535,7 +535,7 @@ def _summary(c: dict[str, int]) -> tuple[int, int, int, int, int, int, int]:
             absent, get(AttendanceStatus.EXEMPT.value, 0), get("unmarked", 0))
 
 
-@dataclass(frozen=True)
+@frozen
 class MonthSummary:
     """One calendar month of a member's attendance (all zeros: no meeting that month)."""
 
@@ -556,13 +556,13 @@ class MonthSummary:
         return self.present / self.expected if self.expected else None
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberRates:
     years: tuple[YearSummary, ...]  # newest first
     months: tuple[MonthSummary, ...]  # oldest first, no gaps, up to this month
 
 
-@dataclass(frozen=True)
+@frozen
 class RosterEntry:
     """One line of the roster screen."""
 
@@ -588,7 +588,7 @@ class RosterEntry:
         return all(term in hay for term in query.casefold().split())
 
 
-@dataclass(frozen=True)
+@frozen
 class RosterOverview:
     branch: Org
     today: date
@@ -596,7 +596,7 @@ class RosterOverview:
     entries: tuple[RosterEntry, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberDossier:
     member: Member
     today: date

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from peewee import JOIN, fn
@@ -13,6 +12,7 @@ from peewee import JOIN, fn
 from branchtui.core import model as c
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import NotAMember, NotFound, PermissionDenied, ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.services.base import (
@@ -40,7 +40,7 @@ KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp3
              "sk-ecdsa-sha2-nistp256@openssh.com")
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberDraft:
     name: str
     login: str | None = None
@@ -51,7 +51,7 @@ class MemberDraft:
     full_since: date | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SshKeyInfo:
     id: int
     member_id: int
@@ -60,7 +60,7 @@ class SshKeyInfo:
     removed: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class KeyRow:
     """One line of a branch's login keys: a key, or a member without any (``fingerprint``
     None), so that the secretary sees who cannot log in yet."""
@@ -687,7 +687,7 @@ class RosterService(Service):
                     .where(m.Org.kind == OrgKind.BRANCH.value).order_by(m.Org.name, m.Org.id)]
 
 
-@dataclass(frozen=True)
+@frozen
 class MemberRights:
     """What the actor may change about one member (see ``RosterService.rights``)."""
 
@@ -697,7 +697,7 @@ class MemberRights:
     read_keys: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class PeriodEntry:
     """An exemption or 留党察看 period, with its id (to end it)."""
 
@@ -711,7 +711,7 @@ class PeriodEntry:
         return self.starts <= day and (self.ends is None or day < self.ends)
 
 
-@dataclass(frozen=True)
+@frozen
 class MembershipEntry:
     id: int
     branch_id: int
@@ -723,7 +723,7 @@ class MembershipEntry:
     note: str
 
 
-@dataclass(frozen=True)
+@frozen
 class PositionEntry:
     id: int
     org_id: int

@@ -20,7 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import Any, ClassVar, cast
 
@@ -48,6 +48,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from branchtui.core import model as c
 from branchtui.core.enums import AttendanceStatus, LeaveKind, MarkMethod, MeetingStatus
 from branchtui.core.errors import BranchError, Conflict
+from branchtui.core.frozen import frozen
 from branchtui.core.quorum import quorum_lights
 from branchtui.core.roll import count_attendance
 from branchtui.i18n import enum_label, t
@@ -78,7 +79,7 @@ HOLD_SECONDS = 0.04
 # -- messages from the save worker --------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class MarkJob:
     """One mark typed by the user, waiting in the queue."""
 
@@ -151,7 +152,7 @@ class SheetTable(DataTable):
 # -- small dialogs -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ReasonAnswer:
     reason: str
     leave_kind: LeaveKind | None
@@ -283,7 +284,7 @@ class ChoiceModal(Translated, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-@dataclass(frozen=True)
+@frozen
 class GuestAnswer:
     name: str
     affiliation: str

@@ -10,7 +10,6 @@ call's result only when it succeeded; a refusal or a bad date leaves every field
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from branchtui.core import model as c
 from branchtui.core.dates import parse_day
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import BranchError, Conflict
+from branchtui.core.frozen import frozen
 from branchtui.i18n import enum_label, t
 from branchtui.services import MemberDraft
 from branchtui.ui.bindings import Translated
@@ -42,7 +42,7 @@ class FormError(Exception):
         self.text = text
 
 
-@dataclass(frozen=True)
+@frozen
 class Field:
     name: str
     label: str

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
@@ -32,6 +31,7 @@ from textual.widgets.data_table import RowDoesNotExist
 from branchtui.core import model as c
 from branchtui.core.enums import AttendanceStatus, LeaveStatus, MarkMethod, RectStatus
 from branchtui.core.errors import Conflict
+from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus
 from branchtui.i18n import enum_label, t
 from branchtui.services.meetings import MyMeeting
@@ -70,7 +70,7 @@ LEAVE_STYLE = {
 LIVE_SETTLE_SECONDS = 0.5
 
 
-@dataclass(frozen=True)
+@frozen
 class MineData:
     """What the page shows, gathered in one worker from several service calls."""
 

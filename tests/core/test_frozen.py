@@ -1,0 +1,187 @@
+"""``@frozen`` (core/frozen.py) is ``@dataclass(frozen=True)`` generated on first use:
+indistinguishable from it, processed only when first needed, safe across threads, and
+valid for every class of the app."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import inspect
+import pickle
+import pkgutil
+import sys
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import branchtui
+from branchtui.core import frozen as fz
+from branchtui.core.frozen import frozen
+
+
+@frozen
+class Lazy:
+    """A value."""
+
+    name: str
+    day: date
+    tags: tuple[str, ...] = ()
+    extra: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Eager:
+    """A value."""
+
+    name: str
+    day: date
+    tags: tuple[str, ...] = ()
+    extra: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+@frozen
+class Undocumented:
+    a: int
+    b: str = "x"
+
+
+@frozen(order=True)
+class Ordered:
+    a: int
+    b: str
+
+
+@frozen
+class Checked:
+    """Validates in __post_init__."""
+
+    lo: int
+    hi: int
+
+    def __post_init__(self) -> None:
+        if self.lo > self.hi:
+            raise ValueError("empty")
+
+
+def _defined_pending() -> type:
+    """A class defined now, not used yet."""
+
+    @frozen
+    class Fresh:
+        x: int
+        y: str = ""
+
+    return Fresh
+
+
+names = st.text(alphabet=st.characters(codec="utf-8"), max_size=20) | st.sampled_from(
+    ["[/]", "[@click=app.quit]x[/]", "，。：；！？（）", "张" * 40])
+days = st.dates(date(2000, 1, 1), date(2040, 12, 31))
+tag_tuples = st.lists(names, max_size=3).map(tuple)
+
+
+@given(names, days, tag_tuples, names, days, tag_tuples)
+def test_behaves_as_a_frozen_dataclass(n1, d1, t1, n2, d2, t2):
+    lazy1, lazy2 = Lazy(n1, d1, t1), Lazy(n2, d2, t2)
+    eager1, eager2 = Eager(n1, d1, t1), Eager(n2, d2, t2)
+    assert (lazy1 == lazy2) == (eager1 == eager2)
+    assert hash(lazy1) == hash(eager1)  # same fields, same hash function
+    assert repr(lazy1).replace("Lazy", "X") == repr(eager1).replace("Eager", "X")
+    assert lazy1 == Lazy(n1, d1, t1, extra={"ignored": 1})  # compare=False honoured
+    assert lazy1 != eager1  # another class, as dataclasses compare
+    assert dataclasses.replace(lazy1, name=n2) == Lazy(n2, d1, t1)
+    assert dataclasses.asdict(lazy1) == dataclasses.asdict(eager1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lazy1.name = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del lazy1.day  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(lazy1)) == lazy1
+    assert copy.deepcopy(lazy1) == lazy1 and copy.copy(lazy1) == lazy1
+
+
+def test_same_shape_as_dataclass():
+    assert [f.name for f in dataclasses.fields(Lazy)] == [f.name for f in dataclasses.fields(Eager)]
+    assert dataclasses.is_dataclass(Lazy) and Lazy.__dataclass_params__.frozen
+    assert str(inspect.signature(Lazy)) == str(inspect.signature(Eager))
+    assert Lazy.__match_args__ == Eager.__match_args__
+    assert Undocumented(1).__doc__ == "Undocumented(a: 'int', b: 'str' = 'x')"
+    assert Ordered(1, "b") < Ordered(2, "a") and sorted([Ordered(2, "a"), Ordered(1, "z")])[0].a == 1
+    with pytest.raises(ValueError, match="empty"):
+        Checked(2, 1)
+    with pytest.raises(TypeError):
+        Undocumented()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Undocumented(1, "b", 3)  # type: ignore[call-arg]
+
+
+def test_processed_only_when_first_used():
+    fresh = _defined_pending()
+    assert fresh in fz._pending and "__init__" not in vars(fresh)
+    obj = fresh(3, y="[/]")
+    assert fresh not in fz._pending and "__init__" in vars(fresh)
+    assert (obj.x, obj.y) == (3, "[/]")
+    # Reading the fields or the signature also realizes a class, without an instance.
+    other = _defined_pending()
+    assert [f.name for f in dataclasses.fields(other)] == ["x", "y"]
+    assert other not in fz._pending
+    third = _defined_pending()
+    assert list(inspect.signature(third).parameters) == ["x", "y"]
+
+
+def test_subclass_of_a_pending_class_has_its_fields():
+    base = _defined_pending()
+
+    @frozen
+    class Child(base):  # type: ignore[misc, valid-type]
+        z: int = 0
+
+    child = Child(1, "a", z=2)
+    assert [f.name for f in dataclasses.fields(child)] == ["x", "y", "z"]
+    assert child == Child(1, "a", 2) and child != base(1, "a")
+
+
+def test_threads_racing_for_a_fresh_class():
+    """Many threads build the first instances of fresh classes at once: each gets a whole
+    object (a half-made class would give TypeError or missing fields)."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(20):
+            fresh = _defined_pending()
+            start = threading.Barrier(8)
+            got: list[object] = []
+            errors: list[BaseException] = []
+
+            def build(i: int, cls: type = fresh, barrier: threading.Barrier = start) -> None:
+                barrier.wait()
+                try:
+                    got.append(cls(i, y=str(i)))
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=build, args=(i,)) for i in range(8)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            assert not errors
+            assert sorted(o.x for o in got) == list(range(8))  # type: ignore[attr-defined]
+    finally:
+        sys.setswitchinterval(old)
+
+
+def test_every_class_of_the_app_is_a_valid_frozen_dataclass():
+    for mod in pkgutil.walk_packages(branchtui.__path__, "branchtui."):
+        importlib.import_module(mod.name)
+    fz.realize_all()
+    assert not fz._pending
+    classes = [k for k in fz._realized if k.__module__.startswith("branchtui.")]
+    assert len(classes) > 60
+    for klass in classes:
+        assert dataclasses.is_dataclass(klass) and klass.__dataclass_params__.frozen, klass
+        assert "__init__" in vars(klass), klass
