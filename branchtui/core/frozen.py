@@ -82,7 +82,7 @@ class _Fields:
 
     def __get__(self, instance: Any, owner: type) -> Any:
         realize(owner)
-        return getattr(owner, "__dataclass_fields__")
+        return owner.__dataclass_fields__  # type: ignore[attr-defined]
 
 
 class _Signature:

@@ -157,11 +157,12 @@ def test_threads_racing_for_a_fresh_class():
             got: list[object] = []
             errors: list[BaseException] = []
 
-            def build(i: int, cls: type = fresh, barrier: threading.Barrier = start) -> None:
+            def build(i: int, cls: type = fresh, barrier: threading.Barrier = start,
+                      got: list[object] = got, errors: list[BaseException] = errors) -> None:
                 barrier.wait()
                 try:
                     got.append(cls(i, y=str(i)))
-                except BaseException as exc:  # noqa: BLE001 - reported below
+                except BaseException as exc:  # reported below
                     errors.append(exc)
 
             threads = [threading.Thread(target=build, args=(i,)) for i in range(8)]
