@@ -421,3 +421,31 @@ def test_every_minutes_message_exists_in_both_languages():
     used |= {f"ui_minutes.check.{c}" for c in codes}
     missing = sorted(k for k in used if k not in ui_minutes.ZH)
     assert not missing, missing
+
+
+async def test_a_fast_typist_keeps_every_key_after_picking_the_speaker(world):
+    """The recorder types part of a name, Enter, and goes straight on with the remark:
+    all the keys are in the app's queue before the pick has moved the focus. The keys
+    after Enter belong to the remark, not to the speaker field (they used to land there,
+    turning the picked name into "孙党员我说[/]")."""
+    from textual import events
+
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        assert screen.query_one("#speaker-input", Input).has_focus
+        burst = ["孙", "enter", *"我说[/]，好。"]
+        for key in burst:  # no pause in between: as fast as a terminal delivers them
+            char = key if len(key) == 1 else ("\r" if key == "enter" else None)
+            app.post_message(events.Key(key, char))
+        await settle(app, pilot)
+        assert screen.query_one("#speaker-input", Input).value == w.member.name
+        area = screen.query_one("#speech-text", TextArea)
+        assert area.has_focus
+        assert area.text == "我说[/]，好。"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        [s] = w.svc.meetings.record(w.recorder, w.meeting.id).speeches
+        assert (s.speaker_id, s.text) == (w.member.member_id, "我说[/]，好。")

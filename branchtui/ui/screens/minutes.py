@@ -14,12 +14,13 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     DataTable,
@@ -88,9 +89,40 @@ class Clashed(Message):
 # -- a name picker ---------------------------------------------------------------------------
 
 
+class PickerInput(Input):
+    """The name field of a ``NamePicker``. Enter picks in the key's own turn and moves the
+    focus on at once. A fast typist goes straight on with the remark: keys already on their
+    way to this field when Enter was handled (the app sends each key to the widget focused
+    when it reads it) follow the focus instead of landing in the name."""
+
+    handoff: Widget | None = None  # where the keys go after a pick, until focused again
+
+    async def _on_key(self, event: events.Key) -> None:
+        target = self.handoff
+        # Not self.has_focus: that follows the Blur event, which queues behind these keys.
+        if target is not None and self.screen.focused is not self:
+            event.stop()
+            event.prevent_default()
+            target._forward_event(events.Key(event.key, event.character))
+            return
+        if event.key == "enter":
+            picker = next((a for a in self.ancestors if isinstance(a, NamePicker)), None)
+            if picker is not None:
+                event.stop()
+                event.prevent_default()
+                picker.commit()
+                return
+        await super()._on_key(event)
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self.handoff = None
+        super()._on_focus(event)
+
+
 class NamePicker(Vertical):
     """Type part of a name; matching names show below; Enter or a click picks one.
-    ``allow_free`` accepts a name that is not on the list (e.g. an upper-level guest)."""
+    ``allow_free`` accepts a name that is not on the list (e.g. an upper-level guest).
+    ``then``: the field the focus moves to after a pick."""
 
     DEFAULT_CSS = """
     NamePicker { height: auto; }
@@ -115,26 +147,29 @@ class NamePicker(Vertical):
         def control(self) -> NamePicker:
             return self.picker
 
-    def __init__(self, label: str, placeholder: str, *, allow_free: bool,
-                 id: str) -> None:
+    def __init__(self, label: str, placeholder: str, *, allow_free: bool, id: str,
+                 then: str | None = None) -> None:
         super().__init__(id=id)
         self.label = label
         self.placeholder = placeholder
         self.allow_free = allow_free
+        self.then = then
         # (member id or None for a guest, name, note shown after the name)
         self.candidates: list[tuple[int | None, str, str]] = []
         self.chosen: tuple[int | None, str] | None = None
         self._shown: list[tuple[int, str]] = []
+        self._shown_for = ""  # the text _shown was matched for
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(content(self.label))
-            yield Input(placeholder=self.placeholder, compact=True, id=f"{self.id}-input")
+            yield PickerInput(placeholder=self.placeholder, compact=True,
+                              id=f"{self.id}-input")
         yield OptionList(id=f"{self.id}-list")
 
     @property
-    def input(self) -> Input:
-        return self.query_one(Input)
+    def input(self) -> PickerInput:
+        return self.query_one(PickerInput)
 
     def set_candidates(self, candidates: list[tuple[int | None, str, str]]) -> None:
         self.candidates = candidates
@@ -153,7 +188,8 @@ class NamePicker(Vertical):
         if self.chosen is not None and event.value == self.chosen[1]:
             return
         self.chosen = None
-        self._shown = match_names(event.value, self._pairs()) if event.value.strip() else []
+        self._shown = self._matches(event.value)
+        self._shown_for = event.value
         options = self.query_one(OptionList)
         options.clear_options()
         for index, name in self._shown:
@@ -164,14 +200,29 @@ class NamePicker(Vertical):
             options.highlighted = 0
         self.set_class(bool(self._shown), "-open")
 
+    def _matches(self, text: str) -> list[tuple[int, str]]:
+        return match_names(text, self._pairs()) if text.strip() else []
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self._shown:
-            options = self.query_one(OptionList)
-            self._pick(self._shown[options.highlighted or 0][0])
-        elif self.chosen is None and self.allow_free and event.value.strip():
-            self._choose(None, event.value.strip())
+        self.commit()
+
+    def commit(self) -> None:
+        """Enter in the field: the highlighted match of the text as it is now (the list
+        below may not have caught up with the last keys yet), else the text itself if
+        free names are allowed; a name already picked just moves the focus on."""
+        text = self.input.value
+        if self.chosen is not None and self.chosen[1] == text:
+            self._move_on()
+            return
+        current = self._shown_for == text
+        shown = self._shown if current else self._matches(text)
+        if shown:
+            highlighted = self.query_one(OptionList).highlighted if current else None
+            self._pick(shown[highlighted or 0][0])
+        elif self.allow_free and text.strip():
+            self._choose(None, text.strip())
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -192,7 +243,18 @@ class NamePicker(Vertical):
         self.remove_class("-open")
         with self.input.prevent(Input.Changed):
             self.input.value = name
+        self._shown_for = name
         self.post_message(self.Picked(self, mid, name))
+        self._move_on()
+
+    def _move_on(self) -> None:
+        if self.then is None:
+            return
+        target = self.screen.query_one(self.then)
+        field = self.input
+        if self.screen.focused is field:
+            field.handoff = target
+        self.screen.set_focus(target)  # now, not after the queued keys: see PickerInput
 
     def resolve(self) -> tuple[int | None, str] | None:
         """What the user meant: the picked name, else an exact or only match, else (if
@@ -383,7 +445,7 @@ class MinutesScreen(LiveMeetingScreen):
                         VerticalScroll(classes="pane"):
                     yield DataTable(id="speeches", cursor_type="row", zebra_stripes=True)
                     yield NamePicker(t("field.speaker"), t("ui_minutes.speaker_hint"),
-                                     allow_free=True, id="speaker")
+                                     allow_free=True, id="speaker", then="#speech-text")
                     yield TextArea(id="speech-text", soft_wrap=True, tab_behavior="focus",
                                    show_line_numbers=False)
                     yield Static(id="speech-mode", classes="line")
@@ -419,7 +481,7 @@ class MinutesScreen(LiveMeetingScreen):
                     yield Static(id="base", classes="line")
                     yield Static(id="verdict", classes="line")
                     yield NamePicker(t("ui_minutes.owner"), t("ui_minutes.owner_hint"),
-                                     allow_free=False, id="owner")
+                                     allow_free=False, id="owner", then="#due")
                     with Horizontal(classes="row"):
                         yield Label(t("ui_minutes.due"))
                         yield Input(placeholder=t("ui_minutes.due_hint"), compact=True,
@@ -606,14 +668,6 @@ class MinutesScreen(LiveMeetingScreen):
                            key=str(x.id))
         if keep_cursor and de.row_count:
             de.move_cursor(row=min(de_was, de.row_count - 1))
-
-    @on(NamePicker.Picked, "#speaker")
-    def _speaker_picked(self, _event: NamePicker.Picked) -> None:
-        self.query_one("#speech-text", TextArea).focus()
-
-    @on(NamePicker.Picked, "#owner")
-    def _owner_picked(self, _event: NamePicker.Picked) -> None:
-        self.query_one("#due", Input).focus()
 
     def _fill_candidates(self) -> None:
         assert self.record is not None and self.people is not None
