@@ -442,6 +442,9 @@ async def test_a_fast_typist_keeps_every_key_after_picking_the_speaker(world):
             app.post_message(events.Key(key, char))
         await settle(app, pilot)
         assert screen.query_one("#speaker-input", Input).value == w.member.name
+        picker = screen.query_one("#speaker", minutes_mod.NamePicker)
+        assert picker.chosen == (w.member.member_id, w.member.name)
+        assert not picker.has_class("-open")  # the list of matches for "孙" stays closed
         area = screen.query_one("#speech-text", TextArea)
         assert area.has_focus
         assert area.text == "我说[/]，好。"

@@ -185,6 +185,8 @@ class NamePicker(Vertical):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value != self.input.value:
+            return  # stale: typed before a pick replaced the text (a fast typist)
         if self.chosen is not None and event.value == self.chosen[1]:
             return
         self.chosen = None
