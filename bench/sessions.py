@@ -83,7 +83,13 @@ RESULTS = BENCH / "results"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DB = "branchtui_bench"
 SSH = "/usr/bin/ssh"
-CONNECTIONS_PER_SESSION = 4  # measured on PostgreSQL, see pg_connections in the report
+# PostgreSQL connections a session holds (see "connections held" in the report): its
+# change feed's LISTEN connection, always; and one of its pool (store/pool.py) while it
+# works and for 15 s after (the pool's idle timeout): the sessions on a meeting screen keep
+# theirs (a presence heartbeat every 10 s), and at start-up so do the sessions of the last
+# waves. The gateway holds one for 15 s after a key look-up.
+LISTEN_PER_SESSION = 1
+RECENT_WAVES = 2  # waves started within the pool's idle timeout (a wave takes ~5-10 s)
 ANSI = re.compile(
     rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
     rb"\x1b[()][A-Z0-9]|\x1b[=>78DEMc]"
@@ -228,7 +234,7 @@ def plan_sessions(
     from branchtui.core.enums import Obligation
     from branchtui.services import MeetingDraft, Services
     from branchtui.store import models as m
-    from branchtui.store.db import open_database
+    from branchtui.store.db import close_database, open_database
 
     db = open_database(url)
     svc = Services.create(db)  # the system clock, as the app uses
@@ -332,7 +338,7 @@ def plan_sessions(
         )
         svc.roster.add_key(admin, w.member_id, (tmp / f"key{i:02d}.pub").read_text())
         w.key = key
-    db.close()
+    close_database(db)  # the pool's idle connection too (PostgreSQL)
     return sessions
 
 
@@ -637,6 +643,36 @@ def pg_xacts(db_url: str) -> tuple[int, int]:
         return int(row[0]), int(row[1])
 
 
+class PeakConnections(threading.Thread):
+    """Samples, twice a second, the connections open to the benchmark's database and to the
+    whole server (its own excluded), and keeps the highest: the start-up peak, when fresh
+    sessions still hold their pool's connection, is what must fit in max_connections."""
+
+    def __init__(self, db_url: str) -> None:
+        super().__init__(daemon=True)
+        self.db_url = db_url
+        self.peak = self.peak_server = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            while not self.stopped.wait(0.5):
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE datname = current_database()), count(*) "
+                    "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                ).fetchone()
+                assert row is not None
+                self.peak = max(self.peak, int(row[0]))
+                self.peak_server = max(self.peak_server, int(row[1]))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(5)
+
+
 # -- the run --------------------------------------------------------------------------------
 
 
@@ -669,10 +705,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from startup import BARE_APP
 
     if args.backend == "pg":
-        # Measured: an idle session holds 3-4 connections (see docs/benchmarks.md). The
-        # server is shared: leave room for everyone else.
+        # Before the pool a session held 3-4 connections; now 1 when idle, 2 while busy
+        # (see LISTEN_PER_SESSION). The server is shared: leave room for everyone else.
         most, used = pg_slots(args.pg)
-        need = CONNECTIONS_PER_SESSION * args.sessions + 8
+        per_branch = -(-args.sessions // args.branches)
+        on_meeting = min(args.sessions, per_branch * args.meeting_branches)
+        need = (LISTEN_PER_SESSION * args.sessions + on_meeting
+                + min(args.sessions, RECENT_WAVES * args.wave) + 8)
         if used + need > most - args.pg_spare and not args.force:
             raise SystemExit(
                 f"{args.sessions} sessions need about {need} PostgreSQL connections; the "
@@ -710,6 +749,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{sum(w.screen == 'home' for w in who)} at home); python {python}",
             flush=True,
         )
+        sampler = PeakConnections(pg_db) if pg_db else None
+        if sampler:
+            sampler.start()
         try:
             gw = start_gateway(python, url, tmp / "host_key", len(who) + 10)
             first_frames: dict[str, list[float]] = {"session": [], "bare": []}
@@ -778,8 +820,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 args, procs, who, elapsed, load0, load1, x0, x1, first_frames, python, where
             )
             result["dead"] = dead
+            if sampler:
+                sampler.stop()
+                result["pg_peak"] = sampler.peak
+                result["pg_peak_server"] = sampler.peak_server
             result["imports"] = import_breakdown(python)
         finally:
+            if sampler:
+                sampler.stopped.set()
             if gw is not None and gw.proc.poll() is None:
                 gw.proc.send_signal(signal.SIGTERM)
                 with contextlib.suppress(subprocess.TimeoutExpired):
@@ -953,6 +1001,12 @@ def report(r: dict[str, Any]) -> str:
             f"{r['meeting_sessions']} sessions are on a meeting screen with a 10 s "
             f"presence heartbeat); {r['pg_connections']} connections open to the database"
         )
+        if "pg_peak" in r:
+            lines.append(
+                f"  peak during the run (sampled every 0.5 s, start-up included): "
+                f"{r['pg_peak']} connections to the database, {r['pg_peak_server']} to "
+                "the whole server"
+            )
         for k in ("session", "gateway"):
             lines.append(
                 f"  connections held by the {names[k]}: mean {rows[k]['pg_conns']:.2f}, "
