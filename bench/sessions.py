@@ -619,12 +619,14 @@ def import_breakdown(python: str) -> dict[str, dict[str, int]]:
 
 
 def pg_slots(admin_url: str) -> tuple[int, int]:
-    """(max_connections, connections open now) on the server."""
+    """(max_connections, client connections open now) on the server. The server's own
+    processes (checkpointer, autovacuum, ...) have slots of their own."""
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT current_setting('max_connections')::int, count(*) FROM pg_stat_activity"
+            "SELECT current_setting('max_connections')::int, count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend'"
         ).fetchone()
         assert row is not None
         return int(row[0]), int(row[1])
