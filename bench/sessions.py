@@ -89,7 +89,7 @@ SSH = "/usr/bin/ssh"
 # theirs (a presence heartbeat every 10 s), and at start-up so do the sessions of the last
 # waves. The gateway holds one for 15 s after a key look-up.
 LISTEN_PER_SESSION = 1
-RECENT_WAVES = 2  # waves started within the pool's idle timeout (a wave takes ~5-10 s)
+RECENT_WAVES = 3  # waves started within the pool's idle timeout (measured: a wave ~5 s)
 ANSI = re.compile(
     rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
     rb"\x1b[()][A-Z0-9]|\x1b[=>78DEMc]"
@@ -650,21 +650,23 @@ class PeakConnections(threading.Thread):
     whole server (its own excluded), and keeps the highest: the start-up peak, when fresh
     sessions still hold their pool's connection, is what must fit in max_connections."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, admin_url: str, dbname: str) -> None:
         super().__init__(daemon=True)
-        self.db_url = db_url
+        self.admin_url = admin_url  # not the benchmark's database: its queries would
+        self.dbname = dbname  # count in the idle sessions' transactions
         self.peak = self.peak_server = 0
         self.stopped = threading.Event()
 
     def run(self) -> None:
         import psycopg
 
-        with psycopg.connect(self.db_url, autocommit=True) as conn:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
             while not self.stopped.wait(0.5):
                 row = conn.execute(
-                    "SELECT count(*) FILTER (WHERE datname = current_database()), count(*) "
+                    "SELECT count(*) FILTER (WHERE datname = %s), count(*) "
                     "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-                    "AND backend_type = 'client backend'"
+                    "AND backend_type = 'client backend'",
+                    (self.dbname,),
                 ).fetchone()
                 assert row is not None
                 self.peak = max(self.peak, int(row[0]))
@@ -751,7 +753,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{sum(w.screen == 'home' for w in who)} at home); python {python}",
             flush=True,
         )
-        sampler = PeakConnections(pg_db) if pg_db else None
+        sampler = PeakConnections(args.pg, BENCH_DB) if pg_db else None
         if sampler:
             sampler.start()
         try:
