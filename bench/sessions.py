@@ -2,8 +2,7 @@
 number of bare Textual apps (issue 4).
 
     uv run python bench/sessions.py                          # SQLite file, 50 sessions
-    uv run python bench/sessions.py --backend pg --sessions 15 --branches 3 \
-        --meeting-branches 1 --list-sessions 2               # PostgreSQL (see below)
+    uv run python bench/sessions.py --backend pg --pg-spare 15   # PostgreSQL, 50 (see below)
     uv run python bench/sessions.py --sessions 6 --branches 3 --window 5   # a quick check
 
 How a session is started: through the gateway, as members do. The script starts
@@ -37,10 +36,14 @@ script waits ``--settle`` seconds, then measures over ``--window`` seconds:
   Backends report their counters when idle, within ~10 s, so the figure lags by up to that
   much on both ends of the window.
 
-PostgreSQL connections: an idle session holds 3-4 (its main thread's, the change feed's,
-and one per thread of the event loop's default executor that Textual's thread workers have
-used), so 50 sessions need ~170. The script refuses a run that would leave fewer than
-``--pg-spare`` connections free on the server (``--force`` on a server of your own).
+PostgreSQL connections: a session holds its change feed's LISTEN connection, and one of
+its process's pool (branchtui/store/pool.py) while it works and for 15 s after; so an idle
+session holds 1, one on a meeting screen 2 (its 10 s heartbeat), and a session that has
+just started 2 (before the pool: 3-4, one per executor thread used). The gateway holds one
+for 15 s after a key look-up. 50 sessions hold ~60 once idle and peaked at 80-82 while
+starting in waves of 5. The script refuses a run that would leave fewer than
+``--pg-spare`` connections free on the server by its estimate (``LISTEN_PER_SESSION``;
+``--force`` on a server of your own), and reports the peak it sampled.
 
 Python: on SQLite the sessions (and the bare apps) run in the SQLite-only venv of
 bench/startup.py (no psycopg: peewee imports it when installed, +16 MiB per process); on
