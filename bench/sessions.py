@@ -2,8 +2,7 @@
 number of bare Textual apps (issue 4).
 
     uv run python bench/sessions.py                          # SQLite file, 50 sessions
-    uv run python bench/sessions.py --backend pg --sessions 15 --branches 3 \
-        --meeting-branches 1 --list-sessions 2               # PostgreSQL (see below)
+    uv run python bench/sessions.py --backend pg --pg-spare 15   # PostgreSQL, 50 (see below)
     uv run python bench/sessions.py --sessions 6 --branches 3 --window 5   # a quick check
 
 How a session is started: through the gateway, as members do. The script starts
@@ -37,10 +36,14 @@ script waits ``--settle`` seconds, then measures over ``--window`` seconds:
   Backends report their counters when idle, within ~10 s, so the figure lags by up to that
   much on both ends of the window.
 
-PostgreSQL connections: an idle session holds 3-4 (its main thread's, the change feed's,
-and one per thread of the event loop's default executor that Textual's thread workers have
-used), so 50 sessions need ~170. The script refuses a run that would leave fewer than
-``--pg-spare`` connections free on the server (``--force`` on a server of your own).
+PostgreSQL connections: a session holds its change feed's LISTEN connection, and one of
+its process's pool (branchtui/store/pool.py) while it works and for 15 s after; so an idle
+session holds 1, one on a meeting screen 2 (its 10 s heartbeat), and a session that has
+just started 2 (before the pool: 3-4, one per executor thread used). The gateway holds one
+for 15 s after a key look-up. 50 sessions hold ~60 once idle and peaked at 80-82 while
+starting in waves of 5. The script refuses a run that would leave fewer than
+``--pg-spare`` connections free on the server by its estimate (``LISTEN_PER_SESSION``;
+``--force`` on a server of your own), and reports the peak it sampled.
 
 Python: on SQLite the sessions (and the bare apps) run in the SQLite-only venv of
 bench/startup.py (no psycopg: peewee imports it when installed, +16 MiB per process); on
@@ -83,7 +86,13 @@ RESULTS = BENCH / "results"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DB = "branchtui_bench"
 SSH = "/usr/bin/ssh"
-CONNECTIONS_PER_SESSION = 4  # measured on PostgreSQL, see pg_connections in the report
+# PostgreSQL connections a session holds (see "connections held" in the report): its
+# change feed's LISTEN connection, always; and one of its pool (store/pool.py) while it
+# works and for 15 s after (the pool's idle timeout): the sessions on a meeting screen keep
+# theirs (a presence heartbeat every 10 s), and at start-up so do the sessions of the last
+# waves. The gateway holds one for 15 s after a key look-up.
+LISTEN_PER_SESSION = 1
+RECENT_WAVES = 3  # waves started within the pool's idle timeout (measured: a wave ~5 s)
 ANSI = re.compile(
     rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
     rb"\x1b[()][A-Z0-9]|\x1b[=>78DEMc]"
@@ -228,7 +237,7 @@ def plan_sessions(
     from branchtui.core.enums import Obligation
     from branchtui.services import MeetingDraft, Services
     from branchtui.store import models as m
-    from branchtui.store.db import open_database
+    from branchtui.store.db import close_database, open_database
 
     db = open_database(url)
     svc = Services.create(db)  # the system clock, as the app uses
@@ -332,7 +341,7 @@ def plan_sessions(
         )
         svc.roster.add_key(admin, w.member_id, (tmp / f"key{i:02d}.pub").read_text())
         w.key = key
-    db.close()
+    close_database(db)  # the pool's idle connection too (PostgreSQL)
     return sessions
 
 
@@ -613,12 +622,14 @@ def import_breakdown(python: str) -> dict[str, dict[str, int]]:
 
 
 def pg_slots(admin_url: str) -> tuple[int, int]:
-    """(max_connections, connections open now) on the server."""
+    """(max_connections, client connections open now) on the server. The server's own
+    processes (checkpointer, autovacuum, ...) have slots of their own."""
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT current_setting('max_connections')::int, count(*) FROM pg_stat_activity"
+            "SELECT current_setting('max_connections')::int, count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend'"
         ).fetchone()
         assert row is not None
         return int(row[0]), int(row[1])
@@ -635,6 +646,38 @@ def pg_xacts(db_url: str) -> tuple[int, int]:
         ).fetchone()
         assert row is not None
         return int(row[0]), int(row[1])
+
+
+class PeakConnections(threading.Thread):
+    """Samples, twice a second, the connections open to the benchmark's database and to the
+    whole server (its own excluded), and keeps the highest: the start-up peak, when fresh
+    sessions still hold their pool's connection, is what must fit in max_connections."""
+
+    def __init__(self, admin_url: str, dbname: str) -> None:
+        super().__init__(daemon=True)
+        self.admin_url = admin_url  # not the benchmark's database: its queries would
+        self.dbname = dbname  # count in the idle sessions' transactions
+        self.peak = self.peak_server = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            while not self.stopped.wait(0.5):
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE datname = %s), count(*) "
+                    "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'",
+                    (self.dbname,),
+                ).fetchone()
+                assert row is not None
+                self.peak = max(self.peak, int(row[0]))
+                self.peak_server = max(self.peak_server, int(row[1]))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(5)
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -669,10 +712,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from startup import BARE_APP
 
     if args.backend == "pg":
-        # Measured: an idle session holds 3-4 connections (see docs/benchmarks.md). The
-        # server is shared: leave room for everyone else.
+        # Before the pool a session held 3-4 connections; now 1 when idle, 2 while busy
+        # (see LISTEN_PER_SESSION). The server is shared: leave room for everyone else.
         most, used = pg_slots(args.pg)
-        need = CONNECTIONS_PER_SESSION * args.sessions + 8
+        per_branch = -(-args.sessions // args.branches)
+        on_meeting = min(args.sessions, per_branch * args.meeting_branches)
+        need = (LISTEN_PER_SESSION * args.sessions + on_meeting
+                + min(args.sessions, RECENT_WAVES * args.wave) + 8)
         if used + need > most - args.pg_spare and not args.force:
             raise SystemExit(
                 f"{args.sessions} sessions need about {need} PostgreSQL connections; the "
@@ -710,6 +756,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{sum(w.screen == 'home' for w in who)} at home); python {python}",
             flush=True,
         )
+        sampler = PeakConnections(args.pg, BENCH_DB) if pg_db else None
+        if sampler:
+            sampler.start()
         try:
             gw = start_gateway(python, url, tmp / "host_key", len(who) + 10)
             first_frames: dict[str, list[float]] = {"session": [], "bare": []}
@@ -778,8 +827,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 args, procs, who, elapsed, load0, load1, x0, x1, first_frames, python, where
             )
             result["dead"] = dead
+            if sampler:
+                sampler.stop()
+                result["pg_peak"] = sampler.peak
+                result["pg_peak_server"] = sampler.peak_server
             result["imports"] = import_breakdown(python)
         finally:
+            if sampler:
+                sampler.stopped.set()
             if gw is not None and gw.proc.poll() is None:
                 gw.proc.send_signal(signal.SIGTERM)
                 with contextlib.suppress(subprocess.TimeoutExpired):
@@ -953,6 +1008,12 @@ def report(r: dict[str, Any]) -> str:
             f"{r['meeting_sessions']} sessions are on a meeting screen with a 10 s "
             f"presence heartbeat); {r['pg_connections']} connections open to the database"
         )
+        if "pg_peak" in r:
+            lines.append(
+                f"  peak during the run (sampled every 0.5 s, start-up included): "
+                f"{r['pg_peak']} connections to the database, {r['pg_peak_server']} to "
+                "the whole server"
+            )
         for k in ("session", "gateway"):
             lines.append(
                 f"  connections held by the {names[k]}: mean {rows[k]['pg_conns']:.2f}, "

@@ -15,7 +15,7 @@ import pytest
 
 from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services
-from branchtui.store.db import open_database, upgrade
+from branchtui.store.db import close_database, open_database, upgrade
 
 if TYPE_CHECKING:
     from tests.pg_cluster import PrivateCluster
@@ -110,7 +110,7 @@ def db(db_url: str):
     database = open_database(db_url)
     upgrade(database)
     yield database
-    database.close()
+    close_database(database)
 
 
 @pytest.fixture

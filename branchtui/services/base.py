@@ -23,7 +23,7 @@ from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailabl
 from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.store import models as m
-from branchtui.store.db import is_sqlite, write_transaction
+from branchtui.store.db import is_sqlite, release_connection, write_transaction
 from branchtui.store.faults import BUSY, classify, discard_connection
 from branchtui.store.feed import notify_sql
 
@@ -149,6 +149,9 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
     at once. A call made inside another call (or inside a caller's transaction) runs as
     part of it: only the outermost one retries.
 
+    On PostgreSQL the outermost call checks a connection out of the process's pool and
+    gives it back at its end (store/pool.py); a dead one is dropped, never given back.
+
     Every public method of a ``Service`` subclass is wrapped (``__init_subclass__``)."""
 
     @functools.wraps(fn)
@@ -161,37 +164,49 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
                 return fn(self, *args, **kwargs)
             finally:
                 _unit.depth = depth
-        deadline = time.monotonic() + RETRY_SECONDS
-        delay, failures = FIRST_DELAY, 0
-        while True:
-            _unit.depth, _unit.committing = 1, False
-            try:
-                result = fn(self, *args, **kwargs)
-            except Exception as exc:
-                kind = _fault(ctx, exc)
-                if kind is None:
-                    raise
-                if kind == BUSY:
-                    raise Unavailable("error.db_busy") from exc
-                failures += 1
-                if _unit.committing:
-                    ctx.health.set(Health.LOST)
-                    raise OutcomeUnknown() from exc
-                if failures > 1:  # reconnecting failed too: an outage, not a stale socket
-                    ctx.health.set(Health.LOST)
-                if time.monotonic() + delay > deadline:
-                    ctx.health.set(Health.LOST)
-                    raise Unavailable() from exc
-            else:
-                ctx.health.set(Health.OK)
-                return result
-            finally:
-                _unit.depth = 0
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_DELAY)
+        # The connection this call checks out (PostgreSQL's pool) goes back at its end; one
+        # the thread already held (a script's, a test's) stays with the thread.
+        opened = ctx.db.is_closed()
+        try:
+            return _outermost(ctx, fn, self, *args, **kwargs)
+        finally:
+            if opened:
+                release_connection(ctx.db)
 
     call.__unit_of_work__ = True  # type: ignore[attr-defined]
     return call
+
+
+def _outermost(ctx: Context, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """An outermost unit of work: the call, retried as ``unit_of_work`` says."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    delay, failures = FIRST_DELAY, 0
+    while True:
+        _unit.depth, _unit.committing = 1, False
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:
+            kind = _fault(ctx, exc)
+            if kind is None:
+                raise
+            if kind == BUSY:
+                raise Unavailable("error.db_busy") from exc
+            failures += 1
+            if _unit.committing:
+                ctx.health.set(Health.LOST)
+                raise OutcomeUnknown() from exc
+            if failures > 1:  # reconnecting failed too: an outage, not a stale socket
+                ctx.health.set(Health.LOST)
+            if time.monotonic() + delay > deadline:
+                ctx.health.set(Health.LOST)
+                raise Unavailable() from exc
+        else:
+            ctx.health.set(Health.OK)
+            return result
+        finally:
+            _unit.depth = 0
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_DELAY)
 
 
 class Service:
@@ -222,9 +237,12 @@ class Service:
         return Grants.load(actor, self.ctx.today())
 
     def _connect(self) -> None:
-        # One connection per thread, kept open: connecting per call costs a TCP round trip
-        # and authentication on PostgreSQL. peewee's connection state is thread-local, and
-        # a connection is closed when its thread ends.
+        # Never a connection per call: that costs a TCP round trip and authentication on
+        # PostgreSQL (~8 ms). SQLite: one connection per thread, kept open (peewee's
+        # connection state is thread-local; closed when its thread ends). PostgreSQL: a
+        # connection of the process's pool, checked out to this thread until the end of
+        # the outermost unit of work (store/pool.py), so that threads that never end (the
+        # executor's) hold none between calls.
         self.db.connect(reuse_if_open=True)
 
     @contextlib.contextmanager
@@ -254,6 +272,9 @@ class Service:
             yield
             return
         _unit.committing = False
+        # Like a service call, the outermost such block gives back the connection it
+        # checked out (PostgreSQL's pool).
+        opened = self.db.is_closed()
         try:
             yield
         except Exception as exc:
@@ -266,6 +287,8 @@ class Service:
             raise (OutcomeUnknown() if _unit.committing else Unavailable()) from exc
         finally:
             _unit.committing = False
+            if opened:
+                release_connection(self.db)
 
     @unit_of_work
     def ping(self) -> None:

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, SqliteDatabase
 
 from branchtui.core.errors import BranchError, SchemaOutOfDate
 from branchtui.store.models import database_proxy
+from branchtui.store.pool import PgPool, is_pooled
 
 if TYPE_CHECKING:
     from playhouse.migrations import Runner
@@ -53,6 +54,38 @@ def is_sqlite(db: Database) -> bool:
     return isinstance(db, SqliteDatabase)
 
 
+# libpq parameters for every PostgreSQL connection (the URL's own win). TCP keepalives: a
+# network that silently went away (a laptop's NAT, a firewall dropping idle flows) is
+# noticed by the kernel after about 30 + 3 x 10 s instead of hours, which matters most to
+# the change feed's LISTEN connection, idle by design. application_name names the
+# connections in pg_stat_activity.
+PG_CONNECTION_DEFAULTS: dict[str, str] = {
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+    "application_name": "branchtui",
+}
+
+
+def release_connection(db: Database) -> None:
+    """Give the calling thread's connection back to the pool (PostgreSQL); keep it open on
+    SQLite, where a per-thread connection is cheap. Outside a transaction only; never
+    raises (a connection that cannot be checked in is closed by the pool)."""
+    if is_pooled(db):
+        with contextlib.suppress(Exception):
+            db.release()
+
+
+def close_database(db: Database) -> None:
+    """Close every connection this process holds to ``db`` (tests, scripts, shutdown):
+    the pool's idle ones too, not only the calling thread's."""
+    if is_pooled(db):
+        db.close_all()
+    else:
+        db.close()
+
+
 def open_database(url: str, *, bind: bool = True) -> Database:
     """Open (lazily connect) the database at ``url``. With ``bind`` the models use it."""
     db: Database
@@ -77,7 +110,11 @@ def open_database(url: str, *, bind: bool = True) -> Database:
         # A server that does not answer must fail a connect in seconds, not hang a worker:
         # the services retry with backoff (services.base.unit_of_work).
         extra.setdefault("connect_timeout", "3")
-        db = PostgresqlDatabase(
+        for key, value in PG_CONNECTION_DEFAULTS.items():
+            extra.setdefault(key, value)
+        # One small pool per process (store/pool.py): a session holds at most one
+        # connection between calls, none once idle, whatever thread its workers run on.
+        db = PgPool(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,

@@ -24,6 +24,8 @@ from peewee import Database
 from peewee import InterfaceError as PeeweeInterfaceError
 from peewee import OperationalError as PeeweeOperationalError
 
+from branchtui.store.pool import MaxConnectionsExceeded, is_pooled
+
 LOST = "lost"  # the connection is gone or cannot be made: reconnect, maybe retry
 BUSY = "busy"  # SQLite: the file stayed locked past busy_timeout
 
@@ -73,9 +75,12 @@ def _broken(db: Database) -> bool:
 
 
 def classify(exc: BaseException, db: Database | None = None) -> str | None:
-    """``LOST``, ``BUSY`` or None (an ordinary error, to be raised as it is)."""
+    """``LOST``, ``BUSY`` or None (an ordinary error, to be raised as it is). A PostgreSQL
+    pool whose connections stayed all in use past its wait (store/pool.py) is ``BUSY``."""
     from_db = False
     for e in _chain(exc):
+        if isinstance(e, MaxConnectionsExceeded):
+            return BUSY
         if isinstance(e, sqlite3.OperationalError):
             code = getattr(e, "sqlite_errorcode", None)
             text = str(e).lower()
@@ -93,7 +98,11 @@ def classify(exc: BaseException, db: Database | None = None) -> str | None:
 
 def discard_connection(db: Database) -> None:
     """Forget this thread's connection, closing it if that still works, so that the next
-    call connects afresh. Never raises. Call it outside any transaction."""
+    call connects afresh. Never raises. Call it outside any transaction. A pooled
+    connection is dropped from the pool, never returned to it."""
+    if is_pooled(db):
+        db.discard()
+        return
     conn = None if db.is_closed() else db.connection()
     db.dispose()  # peewee: reset this thread's state without touching the connection
     if conn is not None:

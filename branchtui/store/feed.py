@@ -116,9 +116,20 @@ class PgFeed(ChangeFeed):
     idle_wait = 60.0
 
     def __init__(self, url: str) -> None:
+        from urllib.parse import parse_qsl, urlparse
+
         import psycopg
 
-        self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+        from branchtui.store.db import PG_CONNECTION_DEFAULTS
+
+        # Its own connection, never one of the services' pool: it LISTENs for the whole
+        # session. Keepalives (unless the URL says otherwise) let a silently dropped
+        # network end the blocked wait, so the watcher reconnects.
+        given = dict(parse_qsl(urlparse(url).query))
+        params = {k: v for k, v in PG_CONNECTION_DEFAULTS.items() if k not in given}
+        if "application_name" in params:
+            params["application_name"] = "branchtui-feed"
+        self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5, **params)
         self.conn.execute(f"LISTEN {CHANNEL}")
         self.statements = 1
         self._wake_r, self._wake_w = os.pipe()

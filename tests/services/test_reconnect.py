@@ -22,7 +22,7 @@ from branchtui.i18n import set_language, t
 from branchtui.services import FixedClock, Services
 from branchtui.services import base as services_base
 from branchtui.services.base import Health, verify_chain
-from branchtui.store.db import open_database, upgrade
+from branchtui.store.db import close_database, open_database, upgrade
 from tests.conftest import HOSTILE_LINK, LONG_ZH, NOW
 from tests.factories import build_world, draft
 
@@ -45,7 +45,7 @@ def _services(url: str) -> Iterator[Services]:
     try:
         yield Services.create(db, FixedClock(NOW))
     finally:
-        db.close()
+        close_database(db)
 
 
 @pytest.fixture
