@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from peewee import Database, SqliteDatabase
 
 from branchtui.core.errors import BranchError, SchemaOutOfDate
+from branchtui.store.faults import is_pooled
 from branchtui.store.models import database_proxy
-from branchtui.store.pool import PgPool, is_pooled
 
 if TYPE_CHECKING:
     from playhouse.migrations import Runner
@@ -114,6 +114,8 @@ def open_database(url: str, *, bind: bool = True) -> Database:
             extra.setdefault(key, value)
         # One small pool per process (store/pool.py): a session holds at most one
         # connection between calls, none once idle, whatever thread its workers run on.
+        from branchtui.store.pool import PgPool
+
         db = PgPool(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,

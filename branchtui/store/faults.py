@@ -18,13 +18,24 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 from peewee import Database
 from peewee import InterfaceError as PeeweeInterfaceError
 from peewee import OperationalError as PeeweeOperationalError
 
-from branchtui.store.pool import MaxConnectionsExceeded, is_pooled
+
+def _pool() -> Any:
+    """store/pool.py if a PostgreSQL database was opened, else None: a SQLite process
+    never loads it (with playhouse.pool it costs ~5 ms of every start)."""
+    return sys.modules.get("branchtui.store.pool")
+
+
+def is_pooled(db: Any) -> bool:
+    pool = _pool()
+    return pool is not None and bool(pool.is_pooled(db))
 
 LOST = "lost"  # the connection is gone or cannot be made: reconnect, maybe retry
 BUSY = "busy"  # SQLite: the file stayed locked past busy_timeout
@@ -78,8 +89,9 @@ def classify(exc: BaseException, db: Database | None = None) -> str | None:
     """``LOST``, ``BUSY`` or None (an ordinary error, to be raised as it is). A PostgreSQL
     pool whose connections stayed all in use past its wait (store/pool.py) is ``BUSY``."""
     from_db = False
+    pool = _pool()
     for e in _chain(exc):
-        if isinstance(e, MaxConnectionsExceeded):
+        if pool is not None and isinstance(e, pool.MaxConnectionsExceeded):
             return BUSY
         if isinstance(e, sqlite3.OperationalError):
             code = getattr(e, "sqlite_errorcode", None)
