@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -62,6 +62,7 @@ class BranchApp(Translated, App[int]):
         self.db_url = db_url  # with it, screens follow changes live (services.presence)
         self._watcher: Any = None
         self.connection = ConnectionStatus(self)  # "reconnecting…" / "back", app-wide
+        self._pixel_size: Any = None  # of the last Resize let through (see _on_resize)
 
     def on_mount(self) -> None:
         from branchtui.ui.screens.home import HomeScreen
@@ -80,6 +81,19 @@ class BranchApp(Translated, App[int]):
 
             self._watcher = ChangeWatcher(
                 self.db_url, changed, lambda state: self.post_message(FeedState(state))).start()
+
+    async def _on_resize(self, event: events.Resize) -> None:
+        # Textual 8.2.8 keeps a Resize of the size it already has and, when the app next
+        # goes idle, sends it to every screen, which then lays itself out again in full
+        # (~30 ms for the home screen with its data). The driver sends one such Resize at
+        # every start, and a terminal may repeat SIGWINCH. Drop it: nothing changed.
+        # (Textual calls each class's handler in turn: App._on_resize runs after this one
+        # unless prevent_default() says not to.)
+        if self._size == event.size and event.pixel_size == self._pixel_size:
+            event.stop()
+            event.prevent_default()
+            return
+        self._pixel_size = event.pixel_size
 
     def on_unmount(self) -> None:
         self.connection.stop()

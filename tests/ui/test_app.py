@@ -147,3 +147,37 @@ async def test_palette_lists_navigation_in_both_languages(world):
         await pilot.pause()
         names = [c.title for c in app.get_system_commands(app.screen)]
         assert "会议 Meetings" in names and "整改清单 Rectification" in names
+
+
+async def test_a_resize_to_the_same_size_does_not_lay_screens_out_again(tmp_path):
+    """Textual keeps a Resize of an unchanged size and sends it to the screens when the app
+    next goes idle (a full layout each: the driver sends one at every start). BranchApp
+    drops it; a real change of size still reaches the screen."""
+    from textual import events
+    from textual.geometry import Size
+
+
+    db = open_database(f"sqlite:///{tmp_path / 'resize.sqlite3'}")
+    upgrade(db)
+    svc = Services.create(db, FixedClock(NOW))
+    w = build_world(svc)
+    seen: list[Size] = []
+
+    class Counting(HomeScreen):
+        def on_resize(self, event: events.Resize) -> None:
+            seen.append(event.size)
+
+    app = BranchApp(svc, w.secretary)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(Counting())
+        await pilot.pause()
+        seen.clear()
+        app.post_message(events.Resize(Size(100, 30), Size(100, 30)))
+        await pilot.pause()
+        await pilot.pause()
+        assert seen == [], (app._size, app._pixel_size)
+        await pilot.resize_terminal(90, 28)
+        await pilot.pause()
+        assert seen and seen[-1] == Size(90, 28)
+    db.close()
