@@ -111,12 +111,11 @@ class PickerInput(Input):
                 event.stop()
                 event.prevent_default()
                 picker.commit()
-                return
-        await super()._on_key(event)
+        # Otherwise Input's own handler runs next: Textual calls the handler of each class
+        # in the MRO until one prevents the default.
 
     def _on_focus(self, event: events.Focus) -> None:
-        self.handoff = None
-        super()._on_focus(event)
+        self.handoff = None  # (Input's _on_focus runs after this, as above)
 
 
 class NamePicker(Vertical):
