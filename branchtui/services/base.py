@@ -145,8 +145,9 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
     that is safe: a read always; a write only if it failed before its COMMIT was sent (the
     server rolled the transaction back). A failure during COMMIT leaves the outcome
     unknown: ``OutcomeUnknown``, never a blind retry. Out of time: ``Unavailable``. A
-    SQLite lock that outlasted busy_timeout (15 s of waiting already) is ``Unavailable``
-    at once. A call made inside another call (or inside a caller's transaction) runs as
+    SQLite lock that outlasted busy_timeout (15 s of waiting already), or a turn in the
+    write queue that never came (a minute, ``store.writequeue``), is ``Unavailable`` at
+    once. A call made inside another call (or inside a caller's transaction) runs as
     part of it: only the outermost one retries.
 
     On PostgreSQL the outermost call checks a connection out of the process's pool and

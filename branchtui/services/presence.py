@@ -2,7 +2,11 @@
 
 A meeting screen beats every ``HEARTBEAT_SECONDS`` while open; people seen within
 ``WINDOW_SECONDS`` are shown; closing the screen removes the row. Presence is not record:
-it is not in the change log and carries no version."""
+it is not in the change log and carries no version. A join, a leave or a change of mode
+(not a heartbeat that changes nothing) reaches the other sessions through the change feed
+at once (store/feed.py: a ``presence_change`` marker on SQLite, a NOTIFY on PostgreSQL);
+someone whose session died without leaving drops out after the window, at the others'
+next heartbeat."""
 
 from __future__ import annotations
 
@@ -12,7 +16,16 @@ from branchtui.core.errors import ValidationError
 from branchtui.core.frozen import frozen
 from branchtui.services.base import Actor, Service, get_or_404
 from branchtui.store import models as m
-from branchtui.store.feed import EVERYTHING, LIVE, RECONNECTING, ChangeFeed, ChangeWatcher
+from branchtui.store.db import is_sqlite
+from branchtui.store.feed import (
+    EVERYTHING,
+    LIVE,
+    RECONNECTING,
+    ChangeFeed,
+    ChangeWatcher,
+    notify_sql,
+    presence_payload,
+)
 
 __all__ = ["EVERYTHING", "LIVE", "RECONNECTING", "ChangeFeed", "ChangeWatcher",
            "PresenceService", "Present"]
@@ -20,6 +33,7 @@ __all__ = ["EVERYTHING", "LIVE", "RECONNECTING", "ChangeFeed", "ChangeWatcher",
 HEARTBEAT_SECONDS = 10.0
 WINDOW_SECONDS = 30.0
 MODES = ("view", "edit")
+KEEP_CHANGES = 1000  # presence_change rows kept: a feed further behind reloads at a beat
 
 
 @frozen
@@ -36,13 +50,20 @@ class PresenceService(Service):
         if mode not in MODES:
             raise ValidationError("presence.bad_mode")
         now = self.now()
+        since = now - timedelta(seconds=WINDOW_SECONDS)
         with self.write():
             self._require(actor, meeting_id, mode)
+            was = (m.Presence.select(m.Presence.mode, m.Presence.heartbeat_at)
+                   .where((m.Presence.meeting == meeting_id)
+                          & (m.Presence.member == actor.member_id))
+                   .tuples().first())
             (m.Presence.insert(member=actor.member_id, meeting=meeting_id, mode=mode,
                                heartbeat_at=now)
              .on_conflict(conflict_target=[m.Presence.meeting, m.Presence.member],
                           update={m.Presence.mode: mode, m.Presence.heartbeat_at: now})
              .execute())
+            if was is None or was[0] != mode or was[1] < since:
+                self._announce(meeting_id)  # others see a newcomer (or a change) at once
             # Who else is there, in the same transaction: one round of work per heartbeat.
             return self._present(actor, meeting_id, include_self=False)
 
@@ -74,5 +95,17 @@ class PresenceService(Service):
 
     def leave(self, actor: Actor, meeting_id: int) -> None:
         with self.write():
-            m.Presence.delete().where((m.Presence.member == actor.member_id)
-                                      & (m.Presence.meeting == meeting_id)).execute()
+            gone = (m.Presence.delete()
+                    .where((m.Presence.member == actor.member_id)
+                           & (m.Presence.meeting == meeting_id)).execute())
+            if gone:
+                self._announce(meeting_id)
+
+    def _announce(self, meeting_id: int) -> None:
+        """Tell the other sessions' change feeds that who is on the meeting changed, at
+        commit: a marker row on SQLite (the oldest pruned), a NOTIFY on PostgreSQL."""
+        if is_sqlite(self.db):
+            new = m.PresenceChange.insert(meeting_id=meeting_id).execute()
+            m.PresenceChange.delete().where(m.PresenceChange.id <= new - KEEP_CHANGES).execute()
+        else:
+            self.db.execute_sql(notify_sql(), (presence_payload(meeting_id),))

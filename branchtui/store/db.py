@@ -18,6 +18,7 @@ from peewee import Database, SqliteDatabase
 from branchtui.core.errors import BranchError, SchemaOutOfDate
 from branchtui.store.faults import is_pooled
 from branchtui.store.models import database_proxy
+from branchtui.store.writequeue import queued
 
 if TYPE_CHECKING:
     from playhouse.migrations import Runner
@@ -136,10 +137,17 @@ def open_database(url: str, *, bind: bool = True) -> Database:
 def write_transaction(db: Database) -> Iterator[None]:
     """One write transaction. On SQLite it is ``BEGIN IMMEDIATE``: a deferred
     read-then-write transaction fails with "database is locked" under concurrent writers
-    without honouring busy_timeout (measured: 74-91% of writes failed)."""
+    without honouring busy_timeout (measured: 74-91% of writes failed). An outermost one
+    first queues for the write lock (``store.writequeue``: without the queue a few writers
+    lost to the others for the whole busy_timeout); a nested one is a savepoint of the
+    transaction that already holds it."""
     if is_sqlite(db):
-        with db.atomic("IMMEDIATE"):
-            yield
+        if db.transaction_depth() == 0:
+            with queued(db.database), db.atomic("IMMEDIATE"):
+                yield
+        else:
+            with db.atomic("IMMEDIATE"):
+                yield
     else:
         with db.atomic():
             yield

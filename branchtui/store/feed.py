@@ -10,10 +10,17 @@ One interface, two backends:
   write transaction (delivered at commit, see ``services.base.record_change``); the feed
   LISTENs on a dedicated connection and blocks on its socket.
 
-``ChangeFeed.open(url)`` returns the backend's feed: ``wait(timeout)`` gives the set of
-meeting ids changed (``None``: nothing), ``close()`` ends it. ``ChangeWatcher`` runs a feed in
-a daemon thread, calls back with the ids, reconnects with backoff when the database goes
-away and reports its state ("live" / "reconnecting"). After a reconnect it reports
+Presence (who is viewing or editing a meeting) travels the same way but is not record: a
+join, leave or change of mode adds a row to ``presence_change`` (SQLite, read in the same
+statement as the change log) or sends ``NOTIFY branchtui_changes, 'p<meeting id>'``
+(PostgreSQL), never an entry in the meeting's hash-chained change log.
+
+``ChangeFeed.open(url)`` returns the backend's feed: ``wait(timeout)`` gives the set of keys
+changed (``None``: nothing), ``close()`` ends it: a meeting id for a change of its record,
+``presence_key(id)`` (the id negated) for a change of who is on it; ``split`` tells them
+apart. ``ChangeWatcher`` runs a feed in a daemon thread, calls back with the meeting ids
+(and, separately, those whose presence changed), reconnects with backoff when the database
+goes away and reports its state ("live" / "reconnecting"). After a reconnect it reports
 ``EVERYTHING`` (changes may have been missed while away).
 """
 
@@ -32,6 +39,17 @@ CHANNEL = "branchtui_changes"
 EVERYTHING = 0  # no meeting has id 0: "anything may have changed, reload"
 SQLITE_TICK = 0.25  # seconds between two PRAGMA data_version
 LIVE, RECONNECTING = "live", "reconnecting"
+PRESENCE_PREFIX = "p"  # NOTIFY payload of a presence change: "p<meeting id>"
+
+
+def presence_key(meeting_id: int) -> int:
+    """The feed's key for "who is on ``meeting_id`` changed" (meeting ids are positive)."""
+    return -meeting_id
+
+
+def split(keys: set[int]) -> tuple[set[int], set[int]]:
+    """(meetings whose record changed, with EVERYTHING; meetings whose presence changed)."""
+    return {k for k in keys if k >= 0}, {-k for k in keys if k < 0}
 
 
 class ChangeFeed:
@@ -70,8 +88,16 @@ class SqliteFeed(ChangeFeed):
                                     timeout=15)
         self.statements = 0
         self.version = self._data_version()
-        row = self._query("SELECT COALESCE(MAX(id), 0) FROM change_log").fetchone()
+        # A database without presence_change (before migration 0005: only tests build
+        # one) still feeds record changes.
+        row = self._query(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM change_log), "
+            "(SELECT count(*) FROM sqlite_master WHERE name = 'presence_change')").fetchone()
         self.last_id: int = row[0]
+        self.last_presence: int | None = None
+        if row[1]:
+            self.last_presence = self._query(
+                "SELECT COALESCE(MAX(id), 0) FROM presence_change").fetchone()[0]
 
     def _query(self, sql: str, *params: Any) -> sqlite3.Cursor:
         self.statements += 1
@@ -81,18 +107,33 @@ class SqliteFeed(ChangeFeed):
         return int(self._query("PRAGMA data_version").fetchone()[0])
 
     def poll(self) -> set[int] | None:
-        """One tick: the pragma; the change log only when another connection committed."""
+        """One tick: the pragma; the change log (and the presence markers, in the same
+        statement) only when another connection committed."""
         version = self._data_version()
         if version == self.version:
             return None
         self.version = version
-        rows = self._query(
-            "SELECT meeting_id, MAX(id) FROM change_log WHERE id > ? GROUP BY meeting_id",
-            self.last_id).fetchall()
-        if not rows:
-            return None  # a commit that is not in the change log (drafts, presence)
-        self.last_id = max(self.last_id, *(r[1] for r in rows))
-        return {r[0] for r in rows if r[0] is not None} or None
+        if self.last_presence is None:
+            rows = self._query(
+                "SELECT meeting_id, MAX(id), 0 FROM change_log WHERE id > ? "
+                "GROUP BY meeting_id", self.last_id).fetchall()
+        else:
+            rows = self._query(
+                "SELECT meeting_id, MAX(id), 0 FROM change_log WHERE id > ? "
+                "GROUP BY meeting_id UNION ALL "
+                "SELECT meeting_id, MAX(id), 1 FROM presence_change WHERE id > ? "
+                "GROUP BY meeting_id", self.last_id, self.last_presence).fetchall()
+        keys: set[int] = set()
+        for meeting_id, last, presence in rows:
+            if presence:
+                self.last_presence = max(self.last_presence or 0, last)
+                keys.add(presence_key(meeting_id))
+            else:
+                self.last_id = max(self.last_id, last)
+                if meeting_id is not None:
+                    keys.add(meeting_id)
+        # None: a commit that is in neither (drafts, a heartbeat that changed nothing).
+        return keys or None
 
     def wait(self, timeout: float) -> set[int] | None:
         deadline = time.monotonic() + timeout
@@ -145,12 +186,12 @@ class PgFeed(ChangeFeed):
             os.read(self._wake_r, 512)
         if self.conn.fileno() in ready:
             for n in self.conn.notifies(timeout=0.001):
-                ids.add(_meeting_id(n.payload))
+                ids.add(_key(n.payload))
         if self.conn.closed or self.conn.broken:
             import psycopg
 
             raise psycopg.OperationalError("the change feed lost its connection")
-        ids.discard(-1)
+        ids.discard(_BAD)
         return ids or None
 
     def interrupt(self) -> None:
@@ -164,11 +205,17 @@ class PgFeed(ChangeFeed):
                 os.close(fd)
 
 
-def _meeting_id(payload: str) -> int:
+_BAD = -(2**63)  # a payload this program does not understand
+
+
+def _key(payload: str) -> int:
+    """The feed's key of a NOTIFY payload: "<meeting id>" or "p<meeting id>"."""
     try:
+        if payload.startswith(PRESENCE_PREFIX):
+            return presence_key(int(payload[len(PRESENCE_PREFIX):]))
         return int(payload)
     except ValueError:
-        return -1
+        return _BAD
 
 
 def notify_sql() -> str:
@@ -176,15 +223,23 @@ def notify_sql() -> str:
     return f"SELECT pg_notify('{CHANNEL}', %s)"
 
 
+def presence_payload(meeting_id: int) -> str:
+    """The ``notify_sql`` parameter for a change of who is on ``meeting_id``."""
+    return f"{PRESENCE_PREFIX}{meeting_id}"
+
+
 class ChangeWatcher:
-    """Runs a feed in a daemon thread. ``on_change(ids)`` and ``on_state(state)`` are called
-    from that thread; the caller hands them over to its own loop."""
+    """Runs a feed in a daemon thread. ``on_change(meeting ids)``, ``on_presence(meeting
+    ids)`` and ``on_state(state)`` are called from that thread; the caller hands them over
+    to its own loop."""
 
     def __init__(self, url: str, on_change: Callable[[set[int]], None],
                  on_state: Callable[[str], object] | None = None, *,
+                 on_presence: Callable[[set[int]], object] | None = None,
                  poll: float | None = None, backoff_max: float = 5.0) -> None:
         self.url = url
         self.on_change = on_change
+        self.on_presence: Callable[[set[int]], object] = on_presence or (lambda _ids: None)
         self.on_state: Callable[[str], object] = on_state or (lambda _s: None)
         self.poll = poll
         self.backoff_max = backoff_max
@@ -229,9 +284,13 @@ class ChangeWatcher:
             try:
                 wait = self.poll if self.poll is not None else self.feed.idle_wait
                 while not self._stop.is_set():
-                    ids = self.feed.wait(wait)
-                    if ids:
-                        self.on_change(ids)
+                    keys = self.feed.wait(wait)
+                    if keys:
+                        ids, presence = split(keys)
+                        if ids:
+                            self.on_change(ids)
+                        if presence:
+                            self.on_presence(presence)
             except Exception:
                 lost = True
                 self._set_state(RECONNECTING)

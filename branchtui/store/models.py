@@ -470,3 +470,14 @@ class Presence(BaseModel):
 
 
 ALL_MODELS = (*ALL_MODELS, Presence)
+
+
+class PresenceChange(BaseModel):
+    """A join, a leave or a change of mode on a meeting's presence, for the SQLite change
+    feed (PostgreSQL sends a NOTIFY instead). A marker, not record: it is not in the
+    meeting's hash-chained change log, and only the newest rows are kept."""
+
+    meeting_id = IntegerField()
+
+
+ALL_MODELS = (*ALL_MODELS, PresenceChange)

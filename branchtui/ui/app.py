@@ -22,7 +22,7 @@ from branchtui.i18n import t
 from branchtui.services import Actor, Services
 from branchtui.ui.bindings import Translated
 from branchtui.ui.connection import ConnectionStatus, DbState
-from branchtui.ui.live import Changed, FeedState
+from branchtui.ui.live import Changed, FeedState, PresenceChanged
 
 # (action, key, catalogue key of the Chinese+English palette name, of its help)
 NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
@@ -80,7 +80,9 @@ class BranchApp(Translated, App[int]):
                 self.post_message(Changed(frozenset(ids), everything=EVERYTHING in ids))
 
             self._watcher = ChangeWatcher(
-                self.db_url, changed, lambda state: self.post_message(FeedState(state))).start()
+                self.db_url, changed, lambda state: self.post_message(FeedState(state)),
+                on_presence=lambda ids: self.post_message(PresenceChanged(frozenset(ids))),
+            ).start()
 
     async def _on_resize(self, event: events.Resize) -> None:
         # Textual 8.2.8 keeps a Resize of the size it already has and, when the app next
@@ -103,6 +105,10 @@ class BranchApp(Translated, App[int]):
     def on_changed(self, message: Changed) -> None:
         for screen in self.screen_stack:
             screen.post_message(Changed(message.meeting_ids, message.everything))
+
+    def on_presence_changed(self, message: PresenceChanged) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(PresenceChanged(message.meeting_ids))
 
     def on_feed_state(self, message: FeedState) -> None:
         self.connection.feed_state(message.state)

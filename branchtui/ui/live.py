@@ -1,5 +1,6 @@
 """Messages of the change feed: the app's watcher thread posts them to the app, which hands
-``Changed`` to every screen on the stack (see BranchApp and screens/live.py)."""
+``Changed`` and ``PresenceChanged`` to every screen on the stack (see BranchApp and
+screens/live.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ class Changed(Message, bubble=False):
 
     def concerns(self, meeting_id: int) -> bool:
         return self.everything or meeting_id in self.meeting_ids
+
+
+class PresenceChanged(Message, bubble=False):
+    """Who is viewing or editing these meetings changed (someone came, left or switched
+    between viewing and editing)."""
+
+    def __init__(self, meeting_ids: frozenset[int]) -> None:
+        super().__init__()
+        self.meeting_ids = meeting_ids
 
 
 class FeedState(Message, bubble=False):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import queue
 import random
 import threading
 import time
 import traceback
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ from branchtui.core.enums import AttendanceStatus, LeaveKind
 from branchtui.core.errors import Conflict
 from branchtui.services import FixedClock, Services
 from branchtui.store import models as m
-from branchtui.store.db import open_database
+from branchtui.store.db import open_database, upgrade
 from tests.conftest import NOW
 from tests.factories import build_world, draft
 
@@ -134,23 +135,24 @@ def _write_loop(idx: int, svc: Services, actors: list[Any], plan: dict[str, Any]
     result["last"] = time.time()
 
 
-def _run_children(url: str, plan: dict[str, Any]) -> list[dict[str, Any]]:
+def _run_children(url: str, plan: dict[str, Any], target: Any = _writer,
+                  n: int = PROCS) -> list[dict[str, Any]]:
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(PROCS)
+    barrier = ctx.Barrier(n)
     out = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(i, url, plan, barrier, out), daemon=True)
-             for i in range(PROCS)]
+    procs = [ctx.Process(target=target, args=(i, url, plan, barrier, out), daemon=True)
+             for i in range(n)]
     for p in procs:
         p.start()
     results: list[dict[str, Any]] = []
     deadline = time.monotonic() + RESULT_TIMEOUT
     try:
-        while len(results) < PROCS:
+        while len(results) < n:
             try:
                 results.append(out.get(timeout=max(0.1, deadline - time.monotonic())))
             except queue.Empty:
                 dead = [p.pid for p in procs if p.exitcode not in (None, 0)]
-                pytest.fail(f"only {len(results)} of {PROCS} writers reported within "
+                pytest.fail(f"only {len(results)} of {n} writers reported within "
                             f"{RESULT_TIMEOUT:.0f} s; crashed pids: {dead}")
     finally:
         for p in procs:
@@ -299,3 +301,143 @@ def test_concurrent_schedules_get_distinct_numbers(db_url, db, svc):
         t.join(timeout=60)
     assert not errors, errors
     assert sorted(numbers) == list(range(1, n + 1)), f"duplicate 第X次 numbers: {sorted(numbers)}"
+
+
+# -- SQLite: writers queue for the lock, so a busy wait never reaches a caller ---------------
+
+QUEUE_PROCS = 8
+QUEUE_WRITES = 60  # per process, each into its own meeting, in a closed loop
+QUEUE_BUSY_MS = 20  # busy_timeout in the children: 15 s in real life
+# BRANCHTUI_TEST_UNQUEUED=1 runs the children without the queue, as before it existed: the
+# test must then fail (checked: 172 of the 480 writes failed with "database busy"; with the
+# queue none did). The thread test below fails the same way with the queue switched off.
+UNQUEUED = os.environ.get("BRANCHTUI_TEST_UNQUEUED") == "1"
+
+
+def _speaker(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) -> None:
+    """One recorder process writing speeches into its own meeting as fast as it can."""
+    from branchtui.store import db as store_db
+    from branchtui.store import writequeue
+
+    result: dict[str, Any] = {"idx": idx, "speeches": [], "errors": [], "first": None,
+                              "last": None}
+    try:
+        store_db.SQLITE_PRAGMAS = {**store_db.SQLITE_PRAGMAS,
+                                   "busy_timeout": plan["busy_ms"]}
+        if plan["unqueued"]:
+            writequeue.fcntl = None  # type: ignore[assignment]
+        db = open_database(url)
+        svc = Services.create(db, FixedClock(plan["now"]))
+        actor = svc.roster.actor_for_member(plan["recorder_id"])
+        meeting_id, members = plan["meetings"][idx], plan["member_ids"]
+    except Exception:
+        result["errors"].append(f"child {idx} setup: {traceback.format_exc()}")
+        barrier.abort()
+        out.put(result)
+        return
+    try:
+        barrier.wait(timeout=BARRIER_TIMEOUT)
+    except threading.BrokenBarrierError:
+        result["errors"].append(f"child {idx}: start barrier broken (another child failed)")
+        out.put(result)
+        return
+    result["first"] = time.time()
+    try:
+        for i in range(plan["writes"]):
+            text = f"第{idx:02d}号记录人第{i:03d}条：排队写入[/]"
+            try:
+                svc.minutes.add_speech(actor, meeting_id, text,
+                                       speaker_id=members[i % len(members)])
+            except Exception as exc:
+                result["errors"].append(f"child {idx} write {i}: {type(exc).__name__}: {exc}")
+            else:
+                result["speeches"].append(text)
+    finally:
+        result["last"] = time.time()
+        db.close()
+        out.put(result)
+
+
+@pytest.mark.slow
+def test_sqlite_writers_in_many_processes_queue_instead_of_failing(tmp_path, clock):
+    """Eight processes write into eight meetings in a closed loop with a busy_timeout of
+    20 ms: SQLite's polling busy handler alone lets some of them lose the lock for longer
+    than that ("database is locked"); with the write queue every write waits its turn in
+    the kernel, so there is no error and nothing is lost."""
+    url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    svc = Services.create(db, clock)
+    w = build_world(svc, extra_full=2)
+    meetings = []
+    for k in range(QUEUE_PROCS):
+        made = svc.meetings.schedule(w.secretary, draft(
+            w, datetime(2026, 11, 27, 8, 0) + timedelta(hours=k), title=f"排队写入第{k}场"))
+        svc.meetings.open(w.recorder, made.id)
+        meetings.append(made.id)
+    before = {mid: svc.meetings.record(w.secretary, mid).chain_entries for mid in meetings}
+    members = [a.member_id for a in svc.meetings.record(w.secretary, meetings[0]).attendance]
+    plan = {"now": NOW, "writes": QUEUE_WRITES, "busy_ms": QUEUE_BUSY_MS,
+            "unqueued": UNQUEUED, "meetings": meetings, "member_ids": members,
+            "recorder_id": w.recorder.member_id}
+
+    started = time.monotonic()
+    results = _run_children(url, plan, target=_speaker, n=QUEUE_PROCS)
+    elapsed = time.monotonic() - started
+
+    errors = [e for r in results for e in r["errors"]]
+    assert not errors, f"{len(errors)} of {QUEUE_PROCS * QUEUE_WRITES} writes failed:\n" + \
+        "\n".join(errors[:10])
+    assert max(r["first"] for r in results) < min(r["last"] for r in results), \
+        "the writers did not overlap"
+    for r in results:
+        mid = meetings[r["idx"]]
+        rec = svc.meetings.record(w.secretary, mid)
+        assert sorted(s.text for s in rec.speeches) == sorted(r["speeches"])
+        assert len(r["speeches"]) == QUEUE_WRITES
+        assert rec.chain_ok
+        assert rec.chain_entries == before[mid] + QUEUE_WRITES
+    db.close()
+    print(f"\nqueued: {QUEUE_PROCS} procs x {QUEUE_WRITES} writes, busy_timeout "
+          f"{QUEUE_BUSY_MS} ms, {elapsed:.1f} s")
+
+
+def test_sqlite_writer_threads_of_one_process_queue_too(tmp_path, clock):
+    """Threads of one process (the app's workers) each with their own connection: each
+    transaction opens the lock file anew, so they queue like processes and a short
+    busy_timeout never fires (one shared descriptor would let them all through)."""
+    url = f"sqlite:///{tmp_path / 'threads.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    svc = Services.create(db, clock)
+    w = build_world(svc, extra_full=0)
+    made = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 27, 8, 0)))
+    svc.meetings.open(w.recorder, made.id)
+    n, writes = 6, 40
+    barrier = threading.Barrier(n)
+    errors: list[str] = []
+
+    def writer(k: int) -> None:
+        try:
+            db.connect(reuse_if_open=True)
+            db.pragma("busy_timeout", 5)  # this thread's connection
+            barrier.wait(timeout=30)
+            for i in range(writes):
+                try:
+                    svc.minutes.add_speech(w.recorder, made.id, f"线程{k}第{i}条[/]",
+                                           speaker_id=w.recorder.member_id)
+                except Exception as exc:
+                    errors.append(f"thread {k} write {i}: {type(exc).__name__}: {exc}")
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors[:10])
+    rec = svc.meetings.record(w.secretary, made.id)
+    assert len(rec.speeches) == n * writes
+    assert rec.chain_ok
+    db.close()

@@ -21,7 +21,15 @@ from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.attendance import AttendanceScreen
 from branchtui.ui.screens.minutes import MinutesScreen
 from branchtui.ui.screens.record import RecordScreen
-from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
+from tests.conftest import (
+    FULLWIDTH,
+    HOSTILE,
+    HOSTILE_LINK,
+    LONG_ZH,
+    NOW,
+    backend_url,
+    on_both_backends,
+)
 from tests.factories import build_world, draft
 
 START = datetime(2026, 11, 27, 9, 0)
@@ -29,8 +37,8 @@ THEIRS = FULLWIDTH + HOSTILE_LINK + "另一位同志的发言" + HOSTILE
 
 
 @pytest.fixture
-def world(tmp_path):
-    url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+def world(tmp_path, request):
+    url = backend_url(request, tmp_path, "live.sqlite3")
     db = open_database(url)
     upgrade(db)
     clock = FixedClock(NOW)
@@ -198,6 +206,45 @@ async def test_presence_line_names_viewers_and_editors_as_text(world):
         app.pop_screen()
         await settle(app, pilot)
         assert w.member.name not in w.svc.presence.who(w.secretary, w.mid).viewing
+
+
+@on_both_backends
+async def test_others_coming_switching_and_leaving_show_without_waiting_for_a_beat(world):
+    """A second session's join, switch to editing and leave reach this session's presence
+    line through the change feed within about a second; this session does not beat in the
+    meantime (its heartbeat is every 10 s)."""
+    w = world
+    set_language("zh")
+    mine: list[float] = []
+    real_beat = w.svc.presence.beat
+
+    def beat(actor, meeting_id, mode="view"):
+        if actor.member_id == w.member.member_id:
+            mine.append(time.monotonic())
+        return real_beat(actor, meeting_id, mode)
+
+    w.svc.presence.beat = beat
+    app = BranchApp(w.svc, w.member, db_url=w.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = RecordScreen(w.mid)
+        app.push_screen(screen)
+        await settle(app, pilot)
+        line = screen.query_one("#presence", Static)
+        assert not line.display and len(mine) == 1, "the screen beat once, alone"
+        await pilot.pause(0.3)  # the feed has seen our own join
+
+        await elsewhere(lambda: w.svc.presence.beat(w.secretary, w.mid, "view"))
+        took = [await until(pilot, lambda: str(line.render()) == f"正在查看：{w.secretary.name}"
+                            and bool(line.display), seconds=2.5)]
+        await elsewhere(lambda: w.svc.presence.beat(w.secretary, w.mid, "edit"))
+        took.append(await until(pilot, lambda: str(line.render())
+                                == f"正在编辑：{w.secretary.name}", seconds=2.5))
+        await elsewhere(lambda: w.svc.presence.leave(w.secretary, w.mid))
+        took.append(await until(pilot, lambda: not line.display, seconds=2.5))
+        assert len(mine) == 1, "a heartbeat of this session did the work"
+        assert max(took) < 2.0, took
+        assert app.is_running
 
 
 async def test_presence_line_in_english(world):

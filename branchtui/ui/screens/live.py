@@ -1,6 +1,8 @@
 """A screen that shows one meeting and follows it live: it reloads when the change feed says
 the meeting changed (``live_refresh``, by default ``action_refresh``), and keeps a presence
-heartbeat so that others see who is viewing or editing it, shown on one line."""
+heartbeat so that others see who is viewing or editing it, shown on one line. The line is
+read again when the feed says someone came, left or switched mode, so it does not wait for
+the next heartbeat."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from branchtui.i18n import t
 from branchtui.services.presence import HEARTBEAT_SECONDS, Present
-from branchtui.ui.live import Changed
+from branchtui.ui.live import Changed, PresenceChanged
 from branchtui.ui.screens.base import DataScreen
 from branchtui.ui.text import content
 
@@ -66,6 +68,24 @@ class LiveMeetingScreen(DataScreen):
     def on_changed(self, message: Changed) -> None:
         if message.concerns(self.meeting_id):
             self.live_refresh()
+        if message.everything:  # back from an outage: who is here may have changed too
+            self._reload_presence()
+
+    def on_presence_changed(self, message: PresenceChanged) -> None:
+        if self.meeting_id in message.meeting_ids:
+            self._reload_presence()
+
+    def _reload_presence(self) -> None:
+        """Read who else is on the meeting (a read: the heartbeat keeps its own pace)."""
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        if actor is None:
+            return
+
+        def who() -> None:
+            with contextlib.suppress(Exception):
+                self.post_message(PresenceSeen(svc.presence.who(actor, mid)))
+
+        self.run_worker(who, thread=True, exit_on_error=False, group="presence")
 
     def _beat(self) -> None:
         svc, actor, mid, mode = self.services, self.actor, self.meeting_id, self.presence_mode()
