@@ -554,7 +554,10 @@ class MinutesScreen(LiveMeetingScreen):
                 self.query_one("#speaker-input", Input).focus()
             if drafts and not self._restored_once:
                 self._restored_once = True
-                self.notify(t("ui_minutes.drafts_restored", n=len(drafts)), markup=False)
+                # Longer than the default 5 s: a recorder back after a dropped line must
+                # not miss that the text on screen is the draft (a loaded test missed it).
+                self.notify(t("ui_minutes.drafts_restored", n=len(drafts)), markup=False,
+                            timeout=12)
         self._load_base()
         self._update_state()
         self.refresh_bindings()
