@@ -64,7 +64,8 @@ def lapse_status(
     month before that line, also with an unexcused absence. ``unexcused_absences`` counts
     ABSENT rows from ``window_start`` (default 1 January of ``today``'s year) to ``today``.
     """
-    rows = [(day, AttendanceStatus(status)) for day, status in history if day <= today]
+    rows = [(day, status if isinstance(status, AttendanceStatus) else AttendanceStatus(status))
+            for day, status in history if day <= today]
     attended = [day for day, status in rows if status.is_present]
     last_attended = max(attended) if attended else None
 

@@ -286,22 +286,28 @@ class QueryService(Service):
             g.require(g.can_read_branch(branch_id), "perm.read")
             today = self.ctx.today()
             rules = self.ctx.rules
-            members = dict(
-                m.Membership.select(m.Membership.member, m.Membership.starts)
-                .where((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
-                       & (m.Membership.ends.is_null() | (m.Membership.ends > today))).tuples()
-            )
+            current = ((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
+                       & (m.Membership.ends.is_null() | (m.Membership.ends > today)))
+            members: dict[int, date] = {}
+            names: dict[int, str] = {}
+            for mid, starts, name in (m.Membership.select(m.Membership.member,
+                                                          m.Membership.starts, m.Member.name)
+                                      .join(m.Member, on=(m.Member.id == m.Membership.member))
+                                      .where(current).tuples()):
+                members[mid], names[mid] = starts, name
             if not members:
                 return []
             since = today - timedelta(days=31 * (rules.lapse_months + 7))
             hist: dict[int, list[tuple[date, AttendanceStatus]]] = defaultdict(list)
             # Raw cursor rows (a branch has thousands in the window, and this runs for the
             # home screen at every start): peewee's per-row conversion was most of the call.
+            # The members as a subquery, not a list: peewee builds SQL per list element.
             days: dict[date | str, date] = {}
             for mid, day, st in self.db.execute(
                     m.Attendance.select(m.Attendance.member, m.Attendance.meeting_day,
                                         m.Attendance.status)
-                    .where(m.Attendance.member.in_(list(members))
+                    .where(m.Attendance.member.in_(
+                               m.Membership.select(m.Membership.member).where(current))
                            & (m.Attendance.meeting_day >= since)
                            & (m.Attendance.meeting_day <= today)
                            & m.Attendance.status.is_null(False))):
@@ -309,8 +315,6 @@ class QueryService(Service):
                 if d is None:
                     d = days[day] = _as_date(day)
                 hist[mid].append((d, _ATTENDANCE[st]))
-            names = dict(m.Member.select(m.Member.id, m.Member.name)
-                         .where(m.Member.id.in_(list(members))).tuples())
             out = []
             for mid, starts in members.items():
                 anchor = max(starts, since)

@@ -181,7 +181,9 @@ def test_history_rates_and_warnings(world, clock):
     assert len(history) == 6 and history[0].day == date(2026, 10, 8)
     rates = {r.member_id: r for r in svc.queries.attendance_rates(w.secretary, w.branch_id, 2026)}
     assert rates[w.member.member_id].rate == 0 and rates[w.recorder.member_id].rate == 1
-    warned = {mid: st for mid, _name, st in svc.queries.warnings(w.secretary, w.branch_id)}
+    rows = svc.queries.warnings(w.secretary, w.branch_id)
+    warned = {mid: st for mid, _name, st in rows}
+    assert {mid: name for mid, name, _st in rows}[w.member.member_id] == w.member.name
     assert warned[w.member.member_id].over_absence_threshold
     assert warned[w.member.member_id].unexcused_absences == 6
     assert w.recorder.member_id not in warned
