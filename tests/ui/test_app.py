@@ -181,3 +181,64 @@ async def test_a_resize_to_the_same_size_does_not_lay_screens_out_again(tmp_path
         await pilot.pause()
         assert seen and seen[-1] == Size(90, 28)
     db.close()
+
+
+async def test_home_shows_its_body_with_the_data_or_after_a_short_wait(tmp_path, monkeypatch):
+    """The home body is laid out once, with its data (not first as five empty tables); a
+    slow database shows it empty after FIRST_SHOW_SECONDS, and the data fills in later."""
+    import threading
+
+    from textual.containers import VerticalScroll
+
+    from branchtui.ui.screens import home as home_mod
+
+    db = open_database(f"sqlite:///{tmp_path / 'body.sqlite3'}")
+    upgrade(db)
+    svc = Services.create(db, FixedClock(NOW))
+    w = build_world(svc)
+    release = threading.Event()
+    load = svc.home.load
+
+    def slow_load(actor):
+        release.wait(10)
+        return load(actor)
+
+    monkeypatch.setattr(svc.home, "load", slow_load)
+    app = BranchApp(svc, w.secretary)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        body = screen.query_one("#body", VerticalScroll)
+        assert not body.display  # no data yet: nothing laid out
+        await pilot.pause(home_mod.FIRST_SHOW_SECONDS + 0.3)
+        assert body.display and body.has_focus  # shown anyway, keys work
+        assert screen.query_one("#upcoming", DataTable).row_count == 0
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.query_one("#upcoming", DataTable).row_count > 0
+    release.set()
+    db.close()
+
+
+async def test_home_body_shows_as_soon_as_its_data_is_there(tmp_path, monkeypatch):
+    from textual.containers import VerticalScroll
+
+    from branchtui.ui.screens import home as home_mod
+
+    monkeypatch.setattr(home_mod, "FIRST_SHOW_SECONDS", 60.0)  # only the data can show it
+
+    db = open_database(f"sqlite:///{tmp_path / 'fast.sqlite3'}")
+    upgrade(db)
+    svc = Services.create(db, FixedClock(NOW))
+    w = build_world(svc)
+    app = BranchApp(svc, w.secretary)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        body = app.screen.query_one("#body", VerticalScroll)
+        assert body.display and body.has_focus
+        assert app.screen.query_one("#upcoming", DataTable).row_count > 0
+    db.close()

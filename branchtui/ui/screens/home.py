@@ -16,7 +16,7 @@ from branchtui.i18n import enum_label, t
 from branchtui.services import HomeData
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.live import Changed
-from branchtui.ui.screens.base import DataScreen, Loaded
+from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
 
 STATE_STYLE = {
@@ -30,6 +30,9 @@ STATE_STYLE = {
 # Home follows the change feed, but a busy branch writes many marks a minute: changes are
 # gathered for this long before one reload.
 LIVE_SETTLE_SECONDS = 1.0
+# The home body waits for its data this long at most before it shows (empty), e.g. while
+# the database is being reconnected to.
+FIRST_SHOW_SECONDS = 0.5
 
 
 class HomeScreen(DataScreen):
@@ -45,7 +48,10 @@ class HomeScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(id="body") as body:
+            # Shown with its data, or after FIRST_SHOW_SECONDS: laying out and painting
+            # five empty tables first cost a whole extra frame at every start.
+            body.display = False
             yield Static(id="who", classes="who")
             yield Label(t("ui.home_upcoming"), classes="section-title")
             yield DataTable(id="upcoming", cursor_type="row", zebra_stripes=True)
@@ -66,6 +72,14 @@ class HomeScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.action_refresh()
+        self.set_timer(FIRST_SHOW_SECONDS, self._show_body)
+
+    def _show_body(self) -> None:
+        body = self.query_one("#body", VerticalScroll)
+        if not body.display:
+            body.display = True
+            if self.focused is None:
+                body.focus()
 
     def action_refresh(self) -> None:
         actor = self.actor
@@ -117,6 +131,11 @@ class HomeScreen(DataScreen):
             row = cursors.get(table.id, 0)
             if 0 < row < table.row_count:
                 table.move_cursor(row=row, animate=False)
+        self._show_body()
+
+    def on_failed(self, message: Failed) -> None:
+        super().on_failed(message)
+        self._show_body()
 
     def _fill(self, data: HomeData) -> None:
         self._who(data)
