@@ -126,6 +126,9 @@ FIRST_DELAY, MAX_DELAY = 0.1, 1.0  # backoff between attempts
 class _Unit(threading.local):
     depth = 0  # service calls in progress on this thread (nested calls run as part of one)
     committing = False  # a write transaction of this call reached COMMIT
+    # Inside a read transaction opened by read() (and no write since): nested reads join
+    # it without a savepoint, and the actor's grants are loaded once.
+    grants: dict[tuple[int, date], Any] | None = None
 
 
 _unit = _Unit()
@@ -235,7 +238,12 @@ class Service:
         """The actor's roles today; call inside the transaction."""
         from branchtui.services.permissions import Grants
 
-        return Grants.load(actor, self.ctx.today())
+        cache, key = _unit.grants, (actor.member_id, self.ctx.today())
+        if cache is not None and self.db.in_transaction():
+            if key not in cache:
+                cache[key] = Grants.load(actor, key[1])
+            return cache[key]
+        return Grants.load(actor, key[1])
 
     def _connect(self) -> None:
         # Never a connection per call: that costs a TCP round trip and authentication on
@@ -249,6 +257,7 @@ class Service:
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
         """One write transaction (IMMEDIATE on SQLite)."""
+        _unit.grants = None  # a write may change roles: nothing cached from here on
         with self._unit_guard():
             self._connect()
             with write_transaction(self.db):
@@ -259,11 +268,23 @@ class Service:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
-        """One read transaction: a snapshot on SQLite, statement-consistent on PostgreSQL."""
+        """One read transaction: a snapshot on SQLite, statement-consistent on PostgreSQL.
+        A read inside another read joins it: a savepoint would only cost two statements
+        (a screen that gathers from several services, like home, reads in one go)."""
+        if _unit.grants is not None and self.db.in_transaction():
+            yield
+            return
         with self._unit_guard():
             self._connect()
+            outer = not self.db.in_transaction()
             with self.db.atomic():
-                yield
+                if outer:
+                    _unit.grants = {}
+                try:
+                    yield
+                finally:
+                    if outer:
+                        _unit.grants = None
 
     @contextlib.contextmanager
     def _unit_guard(self) -> Iterator[None]:

@@ -50,12 +50,16 @@ class HomeService:
 
     @unit_of_work  # reads only: retried as a whole when the connection is lost
     def load(self, actor: Actor) -> HomeData:
+        # One read transaction for all ten reads (each service's read() joins it).
+        with self.queries.read():
+            return self._load(actor)
+
+    def _load(self, actor: Actor) -> HomeData:
         ctx = self.queries.ctx
         today = ctx.today()
         quarter = self.queries.current_quarter()
         branches = self.roster.my_branches(actor)
-        with self.queries.read():
-            g = self.queries.grants(actor)
+        g = self.queries.grants(actor)
         watched = [o for o in self.roster.orgs(actor)
                    if o.id in g.upper and o.kind != OrgKind.BRANCH]
         compliance: list[BranchCompliance] = []
