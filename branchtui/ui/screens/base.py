@@ -55,3 +55,16 @@ class DataScreen(Translated, Screen):
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         return []
+
+    def after_dialog(self, done_key: str) -> Callable[[Any], None]:
+        """The callback for a dialog pushed from this screen: when it returns a result,
+        say ``done_key`` and reload the screen (its ``action_refresh``)."""
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.notify(t(done_key), markup=False)
+                refresh = getattr(self, "action_refresh", None)
+                if refresh is not None:
+                    refresh()
+
+        return done

@@ -113,19 +113,11 @@ class KeysScreen(DataScreen):
         row = self.query_one("#keys-table", DataTable).cursor_row
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
-    def _after(self, done_key: str) -> Callable[[Any], None]:
-        def done(result: Any) -> None:
-            if result is not None:
-                self.notify(t(done_key), markup=False)
-                self.action_refresh()
-
-        return done
-
     def action_add(self) -> None:
         row = self.selected()
         if row is not None:
             self.app.push_screen(key_dialog(self.services, self.actor, row.member_id, row.name),
-                                 self._after("ui_members.key_added"))
+                                 self.after_dialog("ui_members.key_added"))
 
     def action_remove(self) -> None:
         row = self.selected()
@@ -135,7 +127,7 @@ class KeysScreen(DataScreen):
         self.app.push_screen(confirm_dialog(
             t("ui_members.remove_key_title"),
             t("ui_members.remove_key_intro", fingerprint=fp),
-            lambda: svc.roster.remove_key(actor, fp)), self._after("ui_members.key_removed"))
+            lambda: svc.roster.remove_key(actor, fp)), self.after_dialog("ui_members.key_removed"))
 
     def action_open(self) -> None:
         from branchtui.ui.screens.members import MemberDetailScreen

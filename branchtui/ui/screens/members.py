@@ -521,21 +521,11 @@ class MemberDetailScreen(DataScreen):
 
     # -- edits --------------------------------------------------------------------------------
 
-    def _after(self, done_key: str) -> Callable[[Any], None]:
-        """Callback for a dialog: on success, say so and reload the page."""
-
-        def done(result: Any) -> None:
-            if result is not None:
-                self.notify(t(done_key), markup=False)
-                self.action_refresh()
-
-        return done
-
     def _open(self, dialog: Any, done_key: str, action: str) -> None:
         if not self.allowed(action):
             self.notify(t("ui_members.not_allowed"), severity="warning", markup=False)
             return
-        self.app.push_screen(dialog, self._after(done_key))
+        self.app.push_screen(dialog, self.after_dialog(done_key))
 
     def _today(self):  # -> date
         return self.services.ctx.today()
