@@ -242,3 +242,28 @@ async def test_home_body_shows_as_soon_as_its_data_is_there(tmp_path, monkeypatc
         assert body.display and body.has_focus
         assert app.screen.query_one("#upcoming", DataTable).row_count > 0
     db.close()
+
+
+async def test_a_failed_load_says_so_once(tmp_path, monkeypatch):
+    """Textual calls the Failed handler of every class in a screen's MRO: a screen that
+    also called DataScreen's itself showed each error twice (seven screens did)."""
+    from branchtui.core.errors import Unavailable
+
+    db = open_database(f"sqlite:///{tmp_path / 'fail.sqlite3'}")
+    upgrade(db)
+    svc = Services.create(db, FixedClock(NOW))
+    w = build_world(svc)
+
+    def down(actor):
+        raise Unavailable()
+
+    monkeypatch.setattr(svc.home, "load", down)
+    app = BranchApp(svc, w.secretary)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        assert len(shown) == 1, shown
+        assert app.screen.query_one("#body").display  # the page shows, empty, with the notice
+    db.close()

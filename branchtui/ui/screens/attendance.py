@@ -471,7 +471,8 @@ class AttendanceScreen(LiveMeetingScreen):
         self.refresh_bindings()
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         if message.tag == "guest" and self._guest_draft is not None:
             # Keep what the user typed: the dialog comes back with it.
             self.app.push_screen(GuestModal(self._guest_draft), self._guest_answered)

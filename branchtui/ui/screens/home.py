@@ -134,7 +134,8 @@ class HomeScreen(DataScreen):
         self._show_body()
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         self._show_body()
 
     def _fill(self, data: HomeData) -> None:

@@ -74,7 +74,8 @@ class KeysScreen(DataScreen):
         return out
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         if self.rows is None:
             self.query_one("#keys-head", Static).update(content(message.text))
 

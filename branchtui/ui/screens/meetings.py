@@ -280,7 +280,8 @@ class MeetingsScreen(DataScreen):
             self.action_refresh()
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         if message.tag.startswith("branch"):
             self.query_one("#branch", Static).update(content(message.text))
 

@@ -131,7 +131,8 @@ class MembersScreen(DataScreen):
         ]
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         if message.tag == "roster" and self.overview is None:
             self.query_one("#members-head", Static).update(content(message.text))
             self.query_one("#members-search", Input).disabled = True

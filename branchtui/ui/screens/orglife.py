@@ -842,7 +842,8 @@ class RectificationScreen(DataScreen):
         self.refresh_bindings()
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         if message.tag == "verified":
             self.action_refresh()
 

@@ -428,7 +428,8 @@ class ScheduleScreen(DataScreen):
         self.fetch("form", call)
 
     def on_failed(self, message: Failed) -> None:
-        super().on_failed(message)
+        # DataScreen.on_failed (the notice) runs after this: Textual calls each class's
+        # handler. Calling it here too showed every error twice.
         self._say_error(message.text)
         if message.tag == "form":
             self._loaded = True
