@@ -7,6 +7,7 @@ the next heartbeat."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from textual.message import Message
@@ -78,26 +79,23 @@ class LiveMeetingScreen(DataScreen):
     def _reload_presence(self) -> None:
         """Read who else is on the meeting (a read: the heartbeat keeps its own pace)."""
         svc, actor, mid = self.services, self.actor, self.meeting_id
-        if actor is None:
-            return
-
-        def who() -> None:
-            with contextlib.suppress(Exception):
-                self.post_message(PresenceSeen(svc.presence.who(actor, mid)))
-
-        self.run_worker(who, thread=True, exit_on_error=False, group="presence")
+        if actor is not None:
+            self._presence(lambda: svc.presence.who(actor, mid))
 
     def _beat(self) -> None:
         svc, actor, mid, mode = self.services, self.actor, self.meeting_id, self.presence_mode()
-        if actor is None:
-            return
+        if actor is not None:
+            self._presence(lambda: svc.presence.beat(actor, mid, mode))
 
-        def beat() -> None:
+    def _presence(self, call: Callable[[], Any]) -> None:
+        """Run a presence call in a thread and show who is there from its answer."""
+
+        def run() -> None:
             # Presence is a courtesy: never an error in the user's face.
             with contextlib.suppress(Exception):
-                self.post_message(PresenceSeen(svc.presence.beat(actor, mid, mode)))
+                self.post_message(PresenceSeen(call()))
 
-        self.run_worker(beat, thread=True, exit_on_error=False, group="presence")
+        self.run_worker(run, thread=True, exit_on_error=False, group="presence")
 
     def on_presence_seen(self, message: PresenceSeen) -> None:
         if message.present == self.present:
