@@ -9,8 +9,10 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import pytest
+from textual.screen import Screen
 from textual.widgets import DataTable, Static, TextArea
 
 from branchtui.core.enums import Act, AttendanceStatus, Obligation
@@ -75,6 +77,17 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
+S = TypeVar("S", bound=Screen)
+
+
+async def show(app, pilot, screen: S) -> S:
+    """Let the app start, open ``screen`` over home and let it load."""
+    await settle(app, pilot)
+    app.push_screen(screen)
+    await settle(app, pilot)
+    return screen
+
+
 def table_text(table: DataTable) -> str:
     return "\n".join(" ".join(str(c) for c in table.get_row_at(i))
                      for i in range(table.row_count))
@@ -84,10 +97,7 @@ async def test_the_record_shows_a_new_speech_without_a_key_at_80x24(world):
     w = world
     app = BranchApp(w.svc, w.secretary, db_url=w.url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = RecordScreen(w.mid)
-        app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, RecordScreen(w.mid))
         speeches = screen.query_one("#speeches", DataTable)
         assert speeches.row_count == 0
         await elsewhere(lambda: w.svc.minutes.add_speech(
@@ -109,10 +119,7 @@ async def test_attendance_redraws_only_the_changed_row_and_keeps_the_cursor(worl
     w = world
     app = BranchApp(w.svc, w.recorder, db_url=w.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        screen = AttendanceScreen(w.mid)
-        app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, AttendanceScreen(w.mid))
         assert screen.sheet is not None
         screen.table.move_cursor(row=2)
         target = screen.order[5]
@@ -143,10 +150,7 @@ async def test_minutes_show_others_speeches_and_keep_what_i_type(world):
     w = world
     app = BranchApp(w.svc, w.recorder, db_url=w.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        screen = MinutesScreen(w.mid)
-        app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, MinutesScreen(w.mid))
         area = screen.query_one("#speech-text", TextArea)
         area.focus()
         await pilot.press(*"我正在记")
@@ -177,10 +181,7 @@ async def test_presence_line_names_viewers_and_editors_as_text(world):
     set_language("zh")
     app = BranchApp(w.svc, w.member, db_url=w.url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = RecordScreen(w.mid)
-        app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, RecordScreen(w.mid))
         line = screen.query_one("#presence", Static)
         assert not line.display, "nobody else: no line"
         await elsewhere(lambda: w.svc.presence.beat(w.secretary, w.mid, "view"))
@@ -226,10 +227,7 @@ async def test_others_coming_switching_and_leaving_show_without_waiting_for_a_be
     w.svc.presence.beat = beat
     app = BranchApp(w.svc, w.member, db_url=w.url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = RecordScreen(w.mid)
-        app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, RecordScreen(w.mid))
         line = screen.query_one("#presence", Static)
         assert not line.display and len(mine) == 1, "the screen beat once, alone"
         await pilot.pause(0.3)  # the feed has seen our own join
@@ -253,10 +251,7 @@ async def test_presence_line_in_english(world):
     try:
         app = BranchApp(w.svc, w.member, db_url=w.url)
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            screen = RecordScreen(w.mid)
-            app.push_screen(screen)
-            await settle(app, pilot)
+            screen = await show(app, pilot, RecordScreen(w.mid))
             await elsewhere(lambda: w.svc.presence.beat(w.secretary, w.mid, "view"))
             screen._beat()
             line = screen.query_one("#presence", Static)
@@ -277,10 +272,7 @@ async def test_my_record_follows_my_open_meeting_without_a_key_at_80x24(world):
     w.svc.meetings.set_self_signin(w.recorder, w.mid, False, version)
     app = BranchApp(w.svc, w.member, db_url=w.url)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = MineScreen()
-        app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await show(app, pilot, MineScreen())
         table = screen.query_one("#meetings", DataTable)
         assert t("ui_mine.no_self_sign_in") in table_text(table)
         meeting = w.svc.meetings.record(w.recorder, w.mid).meeting
