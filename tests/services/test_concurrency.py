@@ -56,6 +56,17 @@ def _fresh_version(svc: Services, meeting_id: int, member_id: int) -> int:
     return int(version)
 
 
+def _started(idx: int, barrier: Any, out: Any, result: dict[str, Any]) -> bool:
+    """Wait for every child at the start line; False (result posted) if one failed."""
+    try:
+        barrier.wait(timeout=BARRIER_TIMEOUT)
+    except threading.BrokenBarrierError:
+        result["errors"].append(f"child {idx}: start barrier broken (another child failed)")
+        out.put(result)
+        return False
+    return True
+
+
 def _writer(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) -> None:
     """One client process. Puts exactly one result dict on ``out``."""
     result: dict[str, Any] = {
@@ -71,11 +82,7 @@ def _writer(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) ->
         barrier.abort()
         out.put(result)
         return
-    try:
-        barrier.wait(timeout=BARRIER_TIMEOUT)
-    except threading.BrokenBarrierError:
-        result["errors"].append(f"child {idx}: start barrier broken (another child failed)")
-        out.put(result)
+    if not _started(idx, barrier, out, result):
         return
 
     try:
@@ -335,11 +342,7 @@ def _speaker(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) -
         barrier.abort()
         out.put(result)
         return
-    try:
-        barrier.wait(timeout=BARRIER_TIMEOUT)
-    except threading.BrokenBarrierError:
-        result["errors"].append(f"child {idx}: start barrier broken (another child failed)")
-        out.put(result)
+    if not _started(idx, barrier, out, result):
         return
     result["first"] = time.time()
     try:
