@@ -3,10 +3,9 @@ transaction, writes the change log, and returns frozen core objects."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from peewee import Database
 
+from branchtui.core.frozen import cached_dataclass
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.services.base import Actor, Clock, Context, FixedClock, SystemClock
 from branchtui.services.drafts import DraftService, SavedDraft
@@ -33,7 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@cached_dataclass
 class Services:
     """The one object the CLI and the UI hold."""
 

@@ -12,7 +12,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from peewee import Database, Model
 
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
-from branchtui.core.frozen import frozen
+from branchtui.core.frozen import cached_dataclass, frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, release_connection, write_transaction
@@ -54,7 +53,7 @@ class SystemClock:
         return datetime.now().replace(microsecond=0)
 
 
-@dataclass
+@cached_dataclass
 class FixedClock:
     """For tests and demos: a clock that only moves when told."""
 
@@ -104,7 +103,7 @@ class Health:
             listener(state)
 
 
-@dataclass
+@cached_dataclass
 class Context:
     db: Database
     clock: Clock = dataclasses.field(default_factory=SystemClock)

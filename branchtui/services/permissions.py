@@ -13,11 +13,12 @@ Every refusal names its reason through a catalogue key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import PermissionDenied
+from branchtui.core.frozen import cached_dataclass
 from branchtui.services.base import Actor
 from branchtui.store import models as m
 
@@ -59,7 +60,7 @@ def chain_in(parents: dict[int, int | None], org_id: int) -> list[int]:
     return chain
 
 
-@dataclass
+@cached_dataclass
 class Grants:
     """The actor's roles on one day. Built inside the service's transaction."""
 

@@ -8,6 +8,8 @@ import copy
 import dataclasses
 import importlib
 import inspect
+import marshal
+import os
 import pickle
 import pkgutil
 import sys
@@ -186,3 +188,97 @@ def test_every_class_of_the_app_is_a_valid_frozen_dataclass():
     for klass in classes:
         assert dataclasses.is_dataclass(klass) and klass.__dataclass_params__.frozen, klass
         assert "__init__" in vars(klass), klass
+
+
+# -- the compiled-code cache -------------------------------------------------------------------
+
+
+@pytest.fixture
+def code_cache(tmp_path, monkeypatch):
+    """A cache of its own, in a file under tmp_path, in place of the module's."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    cache = fz._CodeCache(str(tmp_path / "pycache" / "frozen.test.dataclass-code"))
+    monkeypatch.setattr(fz, "_codes", cache)
+    return cache
+
+
+def test_a_second_process_compiles_nothing(code_cache, monkeypatch):
+    """What one run compiled, the next loads: the methods come out the same."""
+    first = _defined_pending()(1, y="[@click=app.quit]x[/]")
+    assert code_cache.compiled >= 5  # __init__, __repr__, __eq__, __hash__, __setattr__, ...
+    code_cache.save()
+    # A new process: a new cache object on the same file, and a fresh class.
+    again = fz._CodeCache(code_cache.path)
+    monkeypatch.setattr(fz, "_codes", again)
+    fresh = _defined_pending()
+    second = fresh(1, y="[@click=app.quit]x[/]")
+    assert again.compiled == 0 and again.used
+    assert repr(second) == repr(first).replace(type(first).__qualname__, fresh.__qualname__)
+    assert hash(second) == hash(first) and second == fresh(1, y="[@click=app.quit]x[/]")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        second.x = 2  # type: ignore[attr-defined]
+
+
+def test_cached_methods_are_what_dataclass_compiles(code_cache):
+    """Annotations included: the cache compiles without this module's (or frozen.py's)
+    ``from __future__ import annotations``, as dataclasses' own exec does."""
+    fresh = _defined_pending()
+    fresh(1)
+
+    @dataclass(frozen=True)
+    class Twin:
+        x: int
+        y: str = ""
+
+    twin = Twin
+    for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+        mine, theirs = getattr(fresh, name), getattr(twin, name)
+        assert mine.__code__.co_code == theirs.__code__.co_code, name
+        assert mine.__annotations__ == theirs.__annotations__, name
+    # This module's annotations are strings; compiled with frozen.py's __future__ flags
+    # they would have become the names of dataclasses' locals ('_type_x') instead.
+    assert fresh.__init__.__annotations__["x"] == "int"  # type: ignore[misc]
+
+
+def test_a_damaged_cache_file_is_ignored_and_replaced(code_cache):
+    path = code_cache.path
+    os.makedirs(os.path.dirname(path))
+    with open(path, "wb") as f:
+        f.write(fz._MAGIC + b"\x00garbage")
+    assert _defined_pending()(5).x == 5  # type: ignore[attr-defined]
+    assert code_cache.compiled >= 5
+    code_cache.save()
+    reread = fz._CodeCache(path)
+    assert reread._load().keys() == code_cache.blobs.keys()  # type: ignore[union-attr]
+    # Another interpreter's file (other magic) reads as empty, not as code.
+    with open(path, "wb") as f:
+        f.write(b"\x00\x00\r\n" + marshal.dumps({"x": b"y"}))
+    assert fz._CodeCache(path)._load() == {}
+
+
+def test_nothing_is_written_without_bytecode_or_a_writable_directory(code_cache, monkeypatch,
+                                                                      tmp_path):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    _defined_pending()(1)
+    assert code_cache.compiled and not code_cache._save_registered
+    # A directory it cannot write: the save gives up quietly, and leaves no temporary file.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the directory should be")
+    stuck = fz._CodeCache(str(blocked / "frozen.dataclass-code"))
+    stuck.blobs = {"x": b"y"}
+    stuck.save()
+    assert blocked.read_text().startswith("a file")
+
+
+def test_cached_dataclass_is_a_mutable_dataclass(code_cache):
+    @fz.cached_dataclass
+    class Box:
+        items: list[str] = field(default_factory=list)
+        label: str = "[/]"
+
+    box = Box()
+    box.items.append("张" * 40)
+    box.label = "，。"
+    assert box == Box(["张" * 40], "，。") and "Box(items=" in repr(box)
+    assert [f.name for f in dataclasses.fields(Box)] == ["items", "label"]
+    assert code_cache.compiled >= 3
