@@ -323,12 +323,10 @@ class MeetingService(Service):
                 & (m.Meeting.planned_start < end)
                 & (m.Meeting.planned_start > start - timedelta(days=2))
             )
-            out = []
-            for row in q:
-                row_end = row.planned_end or row.planned_start + timedelta(hours=2)
-                if row_end > start and row.id != exclude_id:
-                    out.append(convert.meeting(row, with_agenda=False))
-            return out
+            return convert.meetings(
+                (row for row in q
+                 if (row.planned_end or row.planned_start + timedelta(hours=2)) > start
+                 and row.id != exclude_id), with_agenda=False)
 
     def reschedule(self, actor: Actor, meeting_id: int, expected_version: int, *,
                    planned_start: datetime | None = None, planned_end: datetime | None = None,
@@ -429,7 +427,7 @@ class MeetingService(Service):
                       {"rrule": rule, "dtstart": d.planned_start, "title": d.title,
                        "group": d.group_id})
         made = self._materialise(actor, series, d, until)
-        return series.id, [convert.meeting(r) for r in made]
+        return series.id, convert.meetings(made)
 
     def create_group_series(self, actor: Actor, draft: MeetingDraft,
                             rrule: str) -> list[tuple[int, list[c.Meeting]]]:
@@ -489,7 +487,7 @@ class MeetingService(Service):
             g = self.grants(actor)
             g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
             d = self._series_draft(series)
-            return [convert.meeting(r) for r in self._materialise(actor, series, d)]
+            return convert.meetings(self._materialise(actor, series, d))
 
     def _series_draft(self, series: m.Series) -> MeetingDraft:
         return MeetingDraft(
@@ -543,10 +541,10 @@ class MeetingService(Service):
                         m.MeetingObligation.update(day=row.planned_start.date()).where(
                             m.MeetingObligation.meeting == row.id).execute()
                         self._sync_roll(row)
-                out.append(convert.meeting(row))
+                out.append(row)
             record_change(self.ctx, actor, "series.edit", "series", series.id,
                           {k: v for k, v in changes.items() if k != "version"})
-            return out
+            return convert.meetings(out)
 
     def cancel_series(self, actor: Actor, series_id: int, reason: str) -> int:
         """Cancel every future planned occurrence of the series; returns how many."""
@@ -939,7 +937,7 @@ class MeetingService(Service):
                     m.MeetingObligation.select(m.MeetingObligation.meeting)
                     .where(m.MeetingObligation.obligation == obligation.value)))
             q = q.order_by(m.Meeting.planned_start).limit(limit)
-            return [convert.meeting(r, with_agenda=False) for r in q]
+            return convert.meetings(q, with_agenda=False)
 
     def upcoming(self, actor: Actor, days: int = 30) -> list[c.Meeting]:
         now = self.now()
@@ -1054,6 +1052,7 @@ class MeetingService(Service):
                                & m.LeaveRequest.meeting.in_(ids or [0]))
                         .order_by(m.LeaveRequest.requested_at, m.LeaveRequest.id)):
                 latest[req.meeting_id] = req
+            obligations = convert.obligations_of(ids)
             out = []
             for a in rows:
                 mtg = a.meeting
@@ -1064,7 +1063,8 @@ class MeetingService(Service):
                 active_leave = leave is not None and leave.status in (
                     LeaveStatus.PENDING, LeaveStatus.APPROVED)
                 out.append(MyMeeting(
-                    meeting=convert.meeting(mtg, with_agenda=False),
+                    meeting=convert.meeting(mtg, with_agenda=False,
+                                            obligations=obligations.get(mtg.id, ())),
                     status=status,
                     method=MarkMethod(a.method) if a.method else None,
                     marked_at=a.marked_at,

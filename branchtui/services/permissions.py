@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import field
 from datetime import date
+from typing import Any
 
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import PermissionDenied
@@ -68,6 +69,9 @@ class Grants:
     day: date
     roles: dict[int, set[PositionRole]] = field(default_factory=dict)
     upper: set[int] = field(default_factory=set)  # orgs above branch level with a post
+    # Org-tree facts asked for again and again within one call (the home screen asks
+    # for each branch): read once per Grants, which lives one unit of work.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, actor: Actor, day: date) -> Grants:
@@ -106,20 +110,28 @@ class Grants:
     def group_leader(self, group_id: int | None) -> bool:
         return group_id is not None and PositionRole.GROUP_LEADER in self.at(group_id)
 
+    def ancestors(self, org_id: int) -> list[int]:
+        """``ancestors(org_id)``, remembered."""
+        key = ("up", org_id)
+        if key not in self._memo:
+            self._memo[key] = ancestors(org_id)
+        return self._memo[key]  # type: ignore[no-any-return]
+
     def views_from_above(self, branch_id: int) -> bool:
-        return bool(self.upper) and bool(self.upper.intersection(ancestors(branch_id)))
+        return bool(self.upper) and bool(self.upper.intersection(self.ancestors(branch_id)))
 
     def officer_in(self, branch_id: int) -> bool:
         """Holds any post in the branch or one of its groups."""
         if self.at(branch_id):
             return True
-        group_ids = [
-            gid
-            for gid, roles in self.roles.items()
-            if roles
-            and m.Org.select().where((m.Org.id == gid) & (m.Org.parent == branch_id)).exists()
-        ]
-        return bool(group_ids)
+        held = [org_id for org_id, roles in self.roles.items() if roles]
+        if not held:
+            return False
+        parents = self._memo.get("parents")
+        if parents is None:  # the parent of every org with a post: one query
+            parents = self._memo["parents"] = dict(
+                m.Org.select(m.Org.id, m.Org.parent).where(m.Org.id.in_(held)).tuples())
+        return any(parents.get(org_id) == branch_id for org_id in held)
 
     def can_read_branch(self, branch_id: int) -> bool:
         return self.admin or self.officer_in(branch_id) or self.views_from_above(branch_id)

@@ -34,7 +34,6 @@ from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
 from branchtui.services.base import Actor, Service
-from branchtui.services.permissions import ancestors
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -113,7 +112,7 @@ class QueryService(Service):
             g = self.grants(actor)
             branches, groups = convert.branches_under(org_id)
             if not g.admin:
-                allowed = (org_id in g.upper or bool(g.upper & set(ancestors(org_id)))
+                allowed = (org_id in g.upper or bool(g.upper & set(g.ancestors(org_id)))
                            or (len(branches) == 1 and g.can_read_branch(branches[0][0])))
                 g.require(allowed, "perm.read")
             return self._compliance(branches, groups, window)

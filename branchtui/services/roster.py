@@ -193,7 +193,7 @@ class RosterService(Service):
         """Set explicitly whether the branch has a committee (None: by member count)."""
         with self.write():
             g = self.grants(actor)
-            g.require(g.admin or bool(g.upper & set(ancestors(branch_id)[1:]))
+            g.require(g.admin or bool(g.upper & set(g.ancestors(branch_id)[1:]))
                       or g.leads(branch_id), "perm.org")
             row = get_or_404(m.Org, branch_id)
             check_version(row, expected_version, convert.org)
@@ -267,7 +267,7 @@ class RosterService(Service):
         """Branches under ``org_id`` (for upper-level viewers)."""
         with self.read():
             g = self.grants(actor)
-            g.require(g.admin or org_id in g.upper or bool(g.upper & set(ancestors(org_id))),
+            g.require(g.admin or org_id in g.upper or bool(g.upper & set(g.ancestors(org_id))),
                       "perm.read")
             ids = [bid for bid, _name, _hc in convert.branches_under(org_id)[0]]
             return [convert.org(r) for r in
