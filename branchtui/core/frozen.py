@@ -21,9 +21,9 @@ What is left of processing a class is mostly CPython compiling the methods' sour
 (``dataclasses`` builds it and calls ``exec``; ~60% of the time). So the compiled code is
 kept, as Python keeps a module's bytecode: while a class is processed, ``dataclasses``
 sees an ``exec`` that looks the exact source text up in a cache next to this module's
-``.pyc`` (``__pycache__/frozen.<tag>.dataclass-code``) and compiles only what is not there.
-Same text, same compiler flags, same code object: the classes cannot tell. The file is
-written at exit when something new was compiled, unless bytecode writing is off
+``.pyc`` (``__pycache__/frozen-code.<tag>/``, a file per class) and compiles only what is
+not there. Same text, same compiler flags, same code object: the classes cannot tell.
+Files are written at exit when something new was compiled, unless bytecode writing is off
 (``PYTHONDONTWRITEBYTECODE``) or the directory is not writable; a damaged or foreign file
 is ignored. A start of the app processes ~16 classes: 15-23 ms without the cache, about a
 third of it with (bench/startup.py; docs/benchmarks.md).
@@ -54,49 +54,48 @@ _realized: set[type] = set()  # classes whose whole MRO is processed: the fast p
 
 
 class _CodeCache:
-    """Compiled dataclass methods by their exact source text, kept across runs in a file
-    beside this module's ``.pyc``. Each entry stays marshalled until a class asks for it:
-    the file holds every class ever used (~1 KB a method), a start needs a fifth of them.
-    Used under ``_lock`` only."""
+    """Compiled dataclass methods by their exact source text, kept across runs: one small
+    file per class in a directory beside this module's ``.pyc``, so a start reads only the
+    classes it uses. Used under ``_lock`` only."""
 
-    MAX_ENTRIES = 2000  # beyond this a save keeps only what this process used
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-        self.blobs: dict[str, bytes] | None = None  # source -> marshalled code; on first use
-        self.used: set[str] = set()
-        self.compiled = 0  # entries this process had to compile
+    def __init__(self, directory: str | None) -> None:
+        self.directory = directory
+        self.current: str | None = None  # the class being processed: its file's name
+        self.files: dict[str, dict[str, CodeType]] = {}  # file name -> source -> code
+        self.dirty: set[str] = set()  # files with code compiled by this process
+        self.compiled = 0
         self._save_registered = False
 
-    def _load(self) -> dict[str, bytes]:
-        if self.path:
-            # Missing, damaged, foreign: start empty.
-            with contextlib.suppress(Exception), open(self.path, "rb") as f:
+    def path(self, name: str) -> str | None:
+        return os.path.join(self.directory, name) if self.directory else None
+
+    def _load(self, name: str) -> dict[str, CodeType]:
+        path = self.path(name)
+        if path:
+            # Missing, damaged, another Python's: start empty, compile, replace it.
+            with contextlib.suppress(Exception), open(path, "rb") as f:
                 if f.read(len(_MAGIC)) == _MAGIC:
                     data = marshal.loads(f.read())
                     if isinstance(data, dict):
                         return {k: v for k, v in data.items()
-                                if isinstance(k, str) and isinstance(v, bytes)}
+                                if isinstance(k, str) and isinstance(v, CodeType)}
         return {}
 
     def code(self, source: str) -> CodeType:
-        if self.blobs is None:
-            self.blobs = self._load()
-        self.used.add(source)
-        blob = self.blobs.get(source)
-        if blob is not None:
-            with contextlib.suppress(Exception):
-                code = marshal.loads(blob)
-                if isinstance(code, CodeType):
-                    return code
-        # exec() of a string inherits the caller's __future__ flags: dataclasses has
-        # none, and this module's ``annotations`` must not leak into the methods.
-        code = compile(source, "<string>", "exec", dont_inherit=True)
-        self.blobs[source] = marshal.dumps(code)
-        self.compiled += 1
-        if not self._save_registered and self.path and not sys.dont_write_bytecode:
-            self._save_registered = True
-            atexit.register(self.save)
+        name = self.current or "_"
+        codes = self.files.get(name)
+        if codes is None:
+            codes = self.files[name] = self._load(name)
+        code = codes.get(source)
+        if code is None:
+            # exec() of a string inherits the caller's __future__ flags: dataclasses has
+            # none, and this module's ``annotations`` must not leak into the methods.
+            code = codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
+            self.compiled += 1
+            self.dirty.add(name)
+            if not self._save_registered and self.directory and not sys.dont_write_bytecode:
+                self._save_registered = True
+                atexit.register(self.save)
         return code
 
     def exec(self, source: Any, globals: Any = None, locals: Any = None, /) -> None:
@@ -106,48 +105,58 @@ class _CodeCache:
         builtins.exec(source, globals, locals)
 
     def save(self) -> None:
-        """Write the cache (atomically: a reader sees the old file or the new one)."""
-        if not self.path or self.blobs is None:
+        """Write the files with new code (each atomically: a reader sees the old file or
+        the new one, never half of it)."""
+        if not self.directory:
             return
         with _lock:
-            keep = self.blobs if len(self.blobs) <= self.MAX_ENTRIES else {
-                k: v for k, v in self.blobs.items() if k in self.used}
-            data = _MAGIC + marshal.dumps(keep)
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, self.path)
-        except OSError:  # read-only install, full disk: the next start compiles again
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            pending = {name: _MAGIC + marshal.dumps(self.files[name]) for name in self.dirty}
+            self.dirty.clear()
+        for name, data in pending.items():
+            path = self.path(name)
+            assert path is not None
+            tmp = f"{path}.{os.getpid()}.tmp"
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except OSError:  # read-only install, full disk: the next start compiles again
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
 
-def _cache_path() -> str | None:
+def _cache_dir() -> str | None:
     try:
         pyc = importlib.util.cache_from_source(__file__)
     except (NotImplementedError, ValueError):  # no cache_tag, or not a .py source
         return None
-    return pyc.rsplit(".", 1)[0] + ".dataclass-code"
+    return os.path.join(os.path.dirname(pyc), f"frozen-code.{sys.implementation.cache_tag}")
+
+
+def _file_name(klass: type) -> str:
+    name = f"{klass.__module__}.{klass.__qualname__}"
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
 
 
 # Python's own bytecode magic, and a format number of ours: another interpreter version,
-# or another layout of this file, reads as a miss.
-_MAGIC = importlib.util.MAGIC_NUMBER + b"bt2\n"
-_codes = _CodeCache(_cache_path())
+# or another layout of these files, reads as a miss.
+_MAGIC = importlib.util.MAGIC_NUMBER + b"bt3\n"
+_codes = _CodeCache(_cache_dir())
 
 
 @contextlib.contextmanager
-def _compile_cache() -> Any:
-    """While dataclass() runs: its module-level ``exec`` is the cached one. dataclasses
-    finds ``exec`` as a global before the builtin, so this shadows nothing else; another
-    thread creating a dataclass meanwhile gets the same code through the cache."""
+def _compile_cache(klass: type) -> Any:
+    """While dataclass() processes ``klass``: its module-level ``exec`` is the cached one.
+    dataclasses finds ``exec`` as a global before the builtin, so this shadows nothing
+    else; another thread creating a dataclass meanwhile gets the same code."""
     before = vars(dataclasses).get("exec")  # ours when nested; else none
+    current, _codes.current = _codes.current, _file_name(klass)
     dataclasses.exec = _codes.exec  # type: ignore[attr-defined]
     try:
         yield
     finally:
+        _codes.current = current
         if before is None:
             del dataclasses.exec  # type: ignore[attr-defined]
         else:
@@ -166,7 +175,7 @@ def realize(cls: type) -> None:
             _busy.add(klass)
             try:
                 # Sets the real __dataclass_fields__ over the placeholder below.
-                with _compile_cache():
+                with _compile_cache(klass):
                     dataclasses.dataclass(klass, frozen=True, **options)
             except BaseException:
                 _pending[klass] = options  # still pending: the error repeats on each use
@@ -247,5 +256,5 @@ def frozen(cls: Any = None, /, *, order: bool = False) -> Any:
 def cached_dataclass(cls: T, /) -> T:
     """``@dataclass`` for a mutable class on the start-up path: processed at once, as the
     real one is, but with its methods' compiled code taken from the cache above."""
-    with _lock, _compile_cache():
+    with _lock, _compile_cache(cls):
         return dataclasses.dataclass(cls)  # type: ignore[return-value]

@@ -195,9 +195,9 @@ def test_every_class_of_the_app_is_a_valid_frozen_dataclass():
 
 @pytest.fixture
 def code_cache(tmp_path, monkeypatch):
-    """A cache of its own, in a file under tmp_path, in place of the module's."""
+    """A cache of its own, in a directory under tmp_path, in place of the module's."""
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    cache = fz._CodeCache(str(tmp_path / "pycache" / "frozen.test.dataclass-code"))
+    cache = fz._CodeCache(str(tmp_path / "pycache" / "frozen-code.test"))
     monkeypatch.setattr(fz, "_codes", cache)
     return cache
 
@@ -207,12 +207,13 @@ def test_a_second_process_compiles_nothing(code_cache, monkeypatch):
     first = _defined_pending()(1, y="[@click=app.quit]x[/]")
     assert code_cache.compiled >= 5  # __init__, __repr__, __eq__, __hash__, __setattr__, ...
     code_cache.save()
-    # A new process: a new cache object on the same file, and a fresh class.
-    again = fz._CodeCache(code_cache.path)
+    assert os.listdir(code_cache.directory) == [fz._file_name(type(first))]
+    # A new process: a new cache object on the same directory, and a fresh class.
+    again = fz._CodeCache(code_cache.directory)
     monkeypatch.setattr(fz, "_codes", again)
     fresh = _defined_pending()
     second = fresh(1, y="[@click=app.quit]x[/]")
-    assert again.compiled == 0 and again.used
+    assert again.compiled == 0 and list(again.files) == [fz._file_name(fresh)]
     assert repr(second) == repr(first).replace(type(first).__qualname__, fresh.__qualname__)
     assert hash(second) == hash(first) and second == fresh(1, y="[@click=app.quit]x[/]")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -230,9 +231,8 @@ def test_cached_methods_are_what_dataclass_compiles(code_cache):
         x: int
         y: str = ""
 
-    twin = Twin
     for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
-        mine, theirs = getattr(fresh, name), getattr(twin, name)
+        mine, theirs = getattr(fresh, name), getattr(Twin, name)
         assert mine.__code__.co_code == theirs.__code__.co_code, name
         assert mine.__annotations__ == theirs.__annotations__, name
     # This module's annotations are strings; compiled with frozen.py's __future__ flags
@@ -241,19 +241,20 @@ def test_cached_methods_are_what_dataclass_compiles(code_cache):
 
 
 def test_a_damaged_cache_file_is_ignored_and_replaced(code_cache):
-    path = code_cache.path
-    os.makedirs(os.path.dirname(path))
+    fresh = _defined_pending()
+    name = fz._file_name(fresh)
+    path = code_cache.path(name)
+    os.makedirs(code_cache.directory)
     with open(path, "wb") as f:
         f.write(fz._MAGIC + b"\x00garbage")
-    assert _defined_pending()(5).x == 5  # type: ignore[attr-defined]
+    assert fresh(5).x == 5  # type: ignore[attr-defined]
     assert code_cache.compiled >= 5
     code_cache.save()
-    reread = fz._CodeCache(path)
-    assert reread._load().keys() == code_cache.blobs.keys()  # type: ignore[union-attr]
+    assert fz._CodeCache(code_cache.directory)._load(name).keys() == code_cache.files[name].keys()
     # Another interpreter's file (other magic) reads as empty, not as code.
     with open(path, "wb") as f:
-        f.write(b"\x00\x00\r\n" + marshal.dumps({"x": b"y"}))
-    assert fz._CodeCache(path)._load() == {}
+        f.write(b"\x00\x00\r\n" + marshal.dumps({"x": compile("1", "<s>", "eval")}))
+    assert fz._CodeCache(code_cache.directory)._load(name) == {}
 
 
 def test_nothing_is_written_without_bytecode_or_a_writable_directory(code_cache, monkeypatch,
@@ -261,13 +262,14 @@ def test_nothing_is_written_without_bytecode_or_a_writable_directory(code_cache,
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     _defined_pending()(1)
     assert code_cache.compiled and not code_cache._save_registered
-    # A directory it cannot write: the save gives up quietly, and leaves no temporary file.
+    # A directory it cannot make: the save gives up quietly and leaves nothing behind.
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the directory should be")
-    stuck = fz._CodeCache(str(blocked / "frozen.dataclass-code"))
-    stuck.blobs = {"x": b"y"}
+    stuck = fz._CodeCache(str(blocked / "frozen-code"))
+    stuck.current = "x"
+    stuck.code("y = 1")
     stuck.save()
-    assert blocked.read_text().startswith("a file")
+    assert blocked.read_text().startswith("a file") and not stuck.dirty
 
 
 def test_cached_dataclass_is_a_mutable_dataclass(code_cache):
@@ -281,4 +283,4 @@ def test_cached_dataclass_is_a_mutable_dataclass(code_cache):
     box.label = "，。"
     assert box == Box(["张" * 40], "，。") and "Box(items=" in repr(box)
     assert [f.name for f in dataclasses.fields(Box)] == ["items", "label"]
-    assert code_cache.compiled >= 3
+    assert code_cache.compiled >= 3 and list(code_cache.files) == [fz._file_name(Box)]
