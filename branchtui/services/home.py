@@ -60,8 +60,10 @@ class HomeService:
         quarter = self.queries.current_quarter()
         branches = self.roster.my_branches(actor)
         g = self.queries.grants(actor)
+        # Only someone with a post above branch level watches: the others skip reading
+        # the whole org tree.
         watched = [o for o in self.roster.orgs(actor)
-                   if o.id in g.upper and o.kind != OrgKind.BRANCH]
+                   if o.id in g.upper and o.kind != OrgKind.BRANCH] if g.upper else []
         compliance: list[BranchCompliance] = []
         overdue: list[c.Rectification] = []
         warnings: list[tuple[int, str, LapseStatus]] = []
@@ -77,18 +79,10 @@ class HomeService:
                 continue  # an ordinary member: no branch-wide figures
         if not overdue:
             overdue = self.minutes.rectifications(actor, overdue_on=today)
-        history = self.queries.member_history(actor, actor.member_id)
-        this_year = [h for h in history if h.day.year == today.year and h.day <= today
-                     and h.status is not None and h.status.value != "exempt"]
-        mine = MySummary(
-            year=today.year,
-            expected=len(this_year),
-            present=sum(1 for h in this_year if h.status is not None and h.status.is_present),
-            leave=sum(1 for h in this_year if h.status is not None and h.status.value == "leave"),
-            absent=sum(1 for h in this_year
-                       if h.status is not None and h.status.value == "absent"),
-            lapse=self.queries.member_lapse(actor, actor.member_id),
-        )
+        year = self.queries.member_year(actor, actor.member_id, today.year)
+        mine = MySummary(year=today.year, expected=year.expected, present=year.present,
+                         leave=year.leave, absent=year.absent,
+                         lapse=self.queries.member_lapse(actor, actor.member_id))
         return HomeData(
             actor=actor, today=today, quarter=quarter, branches=tuple(branches),
             watched=tuple(watched), upcoming=tuple(self.meetings.upcoming(actor, days=45)),

@@ -233,6 +233,20 @@ class QueryService(Service):
             g.require(g.can_read_member(member_id), "perm.read")
             return _member_history(member_id)
 
+    def member_year(self, actor: Actor, member_id: int, year: int) -> YearSummary:
+        """The member's attendance in one calendar year, up to today, counted in SQL (as
+        ``member_years`` counts it, without reading the whole history)."""
+        with self.read():
+            g = self.grants(actor)
+            g.require(g.can_read_member(member_id), "perm.read")
+            last = min(self.ctx.today(), date(year, 12, 31))
+            counts = {st or "unmarked": int(n) for st, n in m.Attendance.select(
+                m.Attendance.status, fn.COUNT(m.Attendance.id)).where(
+                (m.Attendance.member == member_id)
+                & (m.Attendance.meeting_day >= date(year, 1, 1))
+                & (m.Attendance.meeting_day <= last)).group_by(m.Attendance.status).tuples()}
+            return YearSummary(year, *_summary(counts))
+
     def member_lapse(self, actor: Actor, member_id: int) -> LapseStatus:
         with self.read():
             g = self.grants(actor)

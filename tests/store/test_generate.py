@@ -32,6 +32,7 @@ from branchtui.core.enums import (
 from branchtui.core.lapse import lapse_status
 from branchtui.core.votes import Tally, VoteBase, evaluate
 from branchtui.demo import PERSONAS, PROFILES, DemoSummary, build, is_demo
+from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.store.models import (
     ALL_MODELS,
@@ -752,3 +753,27 @@ def test_profile_b_builds_in_time(tmp_path: Path) -> None:
     assert 30_000 <= summary.meetings <= 50_000
     assert 600_000 <= summary.attendance <= 900_000
     db.close()
+
+
+def test_year_counts_in_sql_agree_with_the_history(db):
+    """``member_year`` (the home screen's "my attendance", counted in SQL) gives what
+    ``member_years`` gives from the full history, for every member and year of the demo,
+    exempt and unmarked rows and meetings later this year included; and the home's own
+    summary is that year's."""
+    svc = Services.create(db, FixedClock(datetime.combine(TODAY, time(9, 0))))
+    admin = svc.roster.actor_for_login("admin", via="demo")
+    checked = 0
+    for member in Member.select(Member.id):
+        for want in svc.queries.member_years(admin, member.id):
+            got = svc.queries.member_year(admin, member.id, want.year)
+            assert got == want, (member.id, want.year)
+            checked += 1
+        assert svc.queries.member_year(admin, member.id, 1990).expected == 0
+    assert checked > 300
+    shuji = svc.roster.actor_for_login("shuji", via="demo")
+    mine = svc.home.load(shuji).mine
+    this_year = next(y for y in svc.queries.member_years(shuji, shuji.member_id)
+                     if y.year == TODAY.year)
+    assert (mine.expected, mine.present, mine.leave, mine.absent) == (
+        this_year.expected, this_year.present, this_year.leave, this_year.absent)
+    assert mine.expected > 0
