@@ -4,6 +4,7 @@ connection) on the same database file, as two SSH sessions would."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -387,3 +388,32 @@ async def test_english(world):
             assert "Personal leave·Pending" in row, row
     finally:
         set_language("zh")
+
+
+async def test_dialogs_say_a_failed_load_once_inside_the_dialog(world):
+    """A dialog that cannot load says why in its own error line, not a second time as a
+    notice behind it (DataScreen's handler would run too: Textual walks the MRO)."""
+    w = world
+    mtg = w.svc.meetings.schedule(
+        w.secretary, draft(w, datetime(2026, 11, 20, 14), Obligation.ORG_LIFE))
+    w.svc.meetings.open(w.recorder, mtg.id)
+    item = w.svc.minutes.create_rectification(
+        w.recorder, mtg.id, "问题" + HOSTILE, "措施" + FULLWIDTH, w.member.member_id,
+        datetime(2026, 12, 31).date())
+    app = BranchApp(w.svc, w.member)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_mine(pilot, app)
+        for dialog, error in ((LeaveRequestScreen(987654), "#leave-error"),
+                              (ProgressScreen(dataclasses.replace(item, id=987654)),
+                               "#progress-error")):
+            before = len(app._notifications)
+            app.push_screen(dialog)
+            await settle(pilot, app)
+            assert app.screen is dialog
+            said = static(dialog, error)
+            assert "记录不存在" in said, said
+            assert len(app._notifications) == before, [
+                str(n.message) for n in app._notifications]
+            await pilot.press("escape")
+            await settle(pilot, app)
+            assert isinstance(app.screen, MineScreen)

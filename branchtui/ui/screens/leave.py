@@ -139,6 +139,9 @@ class LeaveRequestScreen(Writes, DataScreen, ModalScreen[c.LeaveRequest | None])
             place=mtg.place or "-")))
 
     def on_failed(self, message: Failed) -> None:
+        # Said in the dialog, not also as DataScreen's notice (Textual would call its
+        # handler next: prevent_default stops the walk up the MRO).
+        message.prevent_default()
         self._error(message.text)
 
     def _error(self, text: str) -> None:

@@ -608,6 +608,7 @@ class ProgressScreen(Writes, DataScreen, ModalScreen[bool]):
         box.update(content("\n".join(lines)))
 
     def on_failed(self, message: Any) -> None:
+        message.prevent_default()  # in the dialog only, not also as DataScreen's notice
         self._error(message.text)
 
     def _error(self, text: str) -> None:
