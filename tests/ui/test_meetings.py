@@ -207,6 +207,23 @@ async def start_form(app, pilot) -> ScheduleScreen:
     return form
 
 
+async def test_schedule_form_buttons(world):
+    """The mouse path: 返回 leaves without saving, 保存 saves as ctrl+s does."""
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await start_form(app, pilot)
+        await pilot.click("#back")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MeetingsScreen)
+        assert not meetings_titled(world, "2026年12月主题党日")
+        await start_form(app, pilot)
+        await type_into(pilot, app, "#place", "党群服务中心" + FULLWIDTH)
+        await pilot.click("#save")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MeetingsScreen), notes(app)
+        assert len(meetings_titled(world, "2026年12月主题党日")) == 1, notes(app)
+
+
 async def test_schedule_with_hostile_title_through_keys(world):
     app = BranchApp(world.svc, world.secretary)
     async with app.run_test(size=(120, 45)) as pilot:
@@ -433,7 +450,7 @@ async def test_cancel_one_occurrence_of_a_series(world):
         await pilot.press("x")
         await settle(pilot, app)
         assert isinstance(app.screen, CancelDialog)
-        await pilot.press("ctrl+s")  # no reason yet: refused with a message
+        await pilot.click("#do-cancel")  # the button, as ctrl+s: no reason yet, refused
         await pilot.pause()
         assert isinstance(app.screen, CancelDialog)
         assert "请填写取消原因" in static_text(app.screen, "#cancel-error")

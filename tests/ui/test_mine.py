@@ -358,7 +358,7 @@ async def test_rectification_progress_with_evidence_and_done(world):
         dialog.query_one("#progress-text", TextArea).text = "已精读三篇[/]"
         dialog.query_one("#progress-evidence", Input).value = "学习笔记第3页[b]"
         dialog.query_one("#progress-done", Checkbox).value = True
-        await pilot.press("ctrl+s")
+        await pilot.click("#save")  # the button does what ctrl+s does
         await settle(pilot, app)
         assert isinstance(app.screen, MineScreen)
         assert "已完成" in text_of(mine.query_one("#rects", DataTable))
@@ -417,3 +417,38 @@ async def test_dialogs_say_a_failed_load_once_inside_the_dialog(world):
             await pilot.press("escape")
             await settle(pilot, app)
             assert isinstance(app.screen, MineScreen)
+
+
+async def test_dialog_buttons_do_what_their_keys_do(world):
+    """The mouse path: every dialog button runs the same action as its key (send, cancel,
+    approve), on the dialog it sits in."""
+    w = world
+    app = BranchApp(w.svc, w.member)
+    async with app.run_test(size=(100, 30)) as pilot:
+        mine = await open_mine(pilot, app)
+        await pilot.press("l")
+        await settle(pilot, app)
+        assert isinstance(app.screen, LeaveRequestScreen)
+        await pilot.click("#cancel")
+        await settle(pilot, app)
+        assert app.screen is mine and not w.svc.meetings.my_leave(w.member)
+        await pilot.press("l")
+        await settle(pilot, app)
+        app.screen.query_one("#leave-reason", TextArea).text = REASON
+        await pilot.click("#send")
+        await settle(pilot, app)
+        assert app.screen is mine
+        assert [r.reason for r in w.svc.meetings.my_leave(w.member)] == [REASON]
+    sec = BranchApp(w.svc, w.secretary)
+    async with sec.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, sec)
+        sec.push_screen(LeaveInboxScreen())
+        await settle(pilot, sec)
+        await pilot.press("y")
+        await settle(pilot, sec)
+        sec.screen.query_one("#decide-note", Input).value = "同意" + FULLWIDTH
+        await pilot.click("#confirm")
+        await settle(pilot, sec)
+        assert isinstance(sec.screen, LeaveInboxScreen)
+    decided = w.svc.meetings.my_leave(w.member)[0]
+    assert decided.status is LeaveStatus.APPROVED and decided.decision_note == "同意" + FULLWIDTH

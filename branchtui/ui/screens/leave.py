@@ -48,7 +48,7 @@ DIALOG .dialog-meeting { margin: 0 0 0 0; height: auto; }
 DIALOG .field-label { text-style: bold; margin: 1 0 0 0; }
 DIALOG .big-error { color: $text; background: $error 40%; text-style: bold;
     padding: 0 1; margin: 1 0 0 0; height: auto; }
-DIALOG .dialog-buttons { height: auto; margin: 1 0 1 0; }
+DIALOG .dialog-buttons { height: auto; margin: 1 0 1 0; dock: bottom; }
 DIALOG .dialog-buttons Button { margin: 0 2 0 0; }
 DIALOG RadioSet { layout: horizontal; width: 100%; height: auto; }
 DIALOG RadioButton { width: auto; margin: 0 1 0 0; }
@@ -123,8 +123,9 @@ class LeaveRequestScreen(Writes, DataScreen, ModalScreen[c.LeaveRequest | None])
             yield TextArea(id="leave-reason", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="leave-error", classes="big-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(t("ui_mine.btn_send"), id="send", variant="primary")
-                yield Button(t("ui_mine.btn_cancel"), id="cancel")
+                yield Button(t("ui_mine.btn_send"), id="send", action="screen.send",
+                             variant="primary")
+                yield Button(t("ui_mine.btn_cancel"), id="cancel", action="screen.cancel")
 
     def on_mount(self) -> None:
         self.query_one("#leave-error", Static).display = False
@@ -171,14 +172,6 @@ class LeaveRequestScreen(Writes, DataScreen, ModalScreen[c.LeaveRequest | None])
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @on(Button.Pressed, "#send")
-    def _send_pressed(self) -> None:
-        self.action_send()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     def on_done(self, message: Done) -> None:
         self.sending = False
         self.dismiss(message.data)
@@ -221,8 +214,9 @@ class DecideScreen(Translated, ModalScreen[str | None]):
                         placeholder=t("ui_mine.decide_note_hint"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("ui_mine.btn_approve" if self.approve else "ui_mine.btn_refuse"),
-                             id="confirm", variant="success" if self.approve else "error")
-                yield Button(t("ui_mine.btn_cancel"), id="cancel")
+                             id="confirm", action="screen.confirm",
+                             variant="success" if self.approve else "error")
+                yield Button(t("ui_mine.btn_cancel"), id="cancel", action="screen.cancel")
 
     def on_mount(self) -> None:
         self.query_one("#decide-note", Input).focus()
@@ -237,13 +231,6 @@ class DecideScreen(Translated, ModalScreen[str | None]):
     def _submitted(self) -> None:
         self.action_confirm()
 
-    @on(Button.Pressed, "#confirm")
-    def _confirm_pressed(self) -> None:
-        self.action_confirm()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
 
 class DecidedFirstScreen(Translated, ModalScreen[bool]):

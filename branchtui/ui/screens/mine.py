@@ -588,8 +588,9 @@ class ProgressScreen(Writes, DataScreen, ModalScreen[bool]):
                            id="progress-done")
             yield Static("", id="progress-error", classes="big-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(t("ui_mine.btn_save"), id="save", variant="primary")
-                yield Button(t("ui_mine.btn_cancel"), id="cancel")
+                yield Button(t("ui_mine.btn_save"), id="save", action="screen.save",
+                             variant="primary")
+                yield Button(t("ui_mine.btn_cancel"), id="cancel", action="screen.cancel")
 
     def on_mount(self) -> None:
         self.query_one("#progress-error", Static).display = False
@@ -634,13 +635,6 @@ class ProgressScreen(Writes, DataScreen, ModalScreen[bool]):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
-    @on(Button.Pressed, "#save")
-    def _save(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
 
     def on_done(self, message: Done) -> None:
         self.saving = False

@@ -160,7 +160,8 @@ class CancelDialog(Translated, ModalScreen[tuple[str, bool] | None]):
                     yield RadioButton(t("ui_meetings.scope_series"), id="series")
             yield Static(id="cancel-error", classes="error")
             with Horizontal(id="cancel-buttons"):
-                yield Button(t("ui_meetings.confirm_cancel"), variant="error", id="do-cancel")
+                yield Button(t("ui_meetings.confirm_cancel"), variant="error", id="do-cancel",
+                             action="screen.confirm")
                 yield Button(t("ui.key_back"), id="keep")
 
     def on_mount(self) -> None:
@@ -183,10 +184,6 @@ class CancelDialog(Translated, ModalScreen[tuple[str, bool] | None]):
 
     @on(Input.Submitted, "#cancel-reason")
     def _submitted(self) -> None:
-        self.action_confirm()
-
-    @on(Button.Pressed, "#do-cancel")
-    def _pressed_cancel(self) -> None:
         self.action_confirm()
 
     @on(Button.Pressed, "#keep")
@@ -384,10 +381,11 @@ class ScheduleScreen(DataScreen):
                     yield RadioButton(t("ui_meetings.scope_series"), id="scope-series")
             yield Static(id="form-error", classes="error -empty")
             with Horizontal(id="buttons"):
-                yield Button(t("ui_meetings.save"), variant="primary", id="save")
+                yield Button(t("ui_meetings.save"), variant="primary", id="save",
+                             action="screen.save")
                 yield Button(t("ui_meetings.cancel_meeting"), variant="error", id="cancel",
-                             classes="-hidden")
-                yield Button(t("ui.key_back"), id="back")
+                             action="screen.cancel_meeting", classes="-hidden")
+                yield Button(t("ui.key_back"), id="back", action="screen.back")
         yield KeyFooter()
 
     @staticmethod
@@ -892,18 +890,6 @@ class ScheduleScreen(DataScreen):
 
     def action_back(self) -> None:
         self.dismiss(False)
-
-    @on(Button.Pressed, "#save")
-    def _pressed_save(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _pressed_cancel(self) -> None:
-        self.action_cancel_meeting()
-
-    @on(Button.Pressed, "#back")
-    def _pressed_back(self) -> None:
-        self.action_back()
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         cmds: list[tuple[str, str, Callable[[], Any]]] = []
