@@ -35,7 +35,6 @@ import atexit
 import builtins
 import contextlib
 import dataclasses
-import importlib.util
 import inspect
 import marshal
 import os
@@ -127,11 +126,17 @@ class _CodeCache:
 
 
 def _cache_dir() -> str | None:
-    try:
-        pyc = importlib.util.cache_from_source(__file__)
-    except (NotImplementedError, ValueError):  # no cache_tag, or not a .py source
+    """``__pycache__/frozen-code.<tag>`` beside this module, or under
+    ``sys.pycache_prefix`` as CPython places bytecode there. (Not importlib.util: that is
+    an import the start-up path would otherwise not pay.)"""
+    tag = sys.implementation.cache_tag
+    if tag is None:  # an implementation without bytecode caching
         return None
-    return os.path.join(os.path.dirname(pyc), f"frozen-code.{sys.implementation.cache_tag}")
+    here = os.path.dirname(os.path.abspath(__file__))
+    prefix = sys.pycache_prefix
+    base = (os.path.join(prefix, here.lstrip(os.sep)) if prefix
+            else os.path.join(here, "__pycache__"))
+    return os.path.join(base, f"frozen-code.{tag}")
 
 
 def _file_name(klass: type) -> str:
@@ -139,9 +144,10 @@ def _file_name(klass: type) -> str:
     return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
 
 
-# Python's own bytecode magic, and a format number of ours: another interpreter version,
-# or another layout of these files, reads as a miss.
-_MAGIC = importlib.util.MAGIC_NUMBER + b"bt3\n"
+# The exact interpreter version (code objects are not portable between them) and a
+# format number of ours: another interpreter, or another layout of these files, reads as
+# a miss.
+_MAGIC = b"branchtui frozen-code 3 " + sys.hexversion.to_bytes(4, "big") + b"\n"
 _codes = _CodeCache(_cache_dir())
 
 

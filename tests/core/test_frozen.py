@@ -284,3 +284,14 @@ def test_cached_dataclass_is_a_mutable_dataclass(code_cache):
     assert box == Box(["张" * 40], "，。") and "Box(items=" in repr(box)
     assert [f.name for f in dataclasses.fields(Box)] == ["items", "label"]
     assert code_cache.compiled >= 3 and list(code_cache.files) == [fz._file_name(Box)]
+
+
+def test_cache_directory_follows_pycache_prefix(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    beside = fz._cache_dir()
+    assert beside is not None and os.path.dirname(beside) == os.path.join(
+        os.path.dirname(os.path.abspath(fz.__file__)), "__pycache__")
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    under = fz._cache_dir()
+    assert under is not None and under.startswith(str(tmp_path) + os.sep)
+    assert under.endswith(f"frozen-code.{sys.implementation.cache_tag}")
