@@ -141,12 +141,16 @@ async def test_member_is_refused_the_roster_with_the_reason(world):
 
 async def test_detail_shows_history_rates_chart_and_warnings(world):
     w = world
+    w.svc.meetings.schedule(w.secretary, draft(w, NOW + timedelta(days=9), title="十二月党课[/]"))
     app = BranchApp(w.svc, w.secretary)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_detail(pilot, app, w.probationary.member_id)
         assert screen.ready.is_set()
         history = rows(screen.query_one("#member-history", DataTable))
         assert any(HOSTILE_LINK + "五月主题党日" in r and "缺席" in r for r in history)
+        # A sitting still to come is not "not marked": nobody has failed to mark it yet.
+        coming = [r for r in history if "十二月党课[/]" in r]
+        assert coming and "尚未召开" in coming[0] and "未登记" not in coming[0], coming
         years = rows(screen.query_one("#member-years", DataTable))
         assert years[0].startswith("2026 1 0 0 0 1 0 0%")
         chart = screen.query_one("#member-chart", Sparkline)

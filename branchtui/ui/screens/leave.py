@@ -48,7 +48,7 @@ DIALOG .dialog-meeting { margin: 0 0 0 0; height: auto; }
 DIALOG .field-label { text-style: bold; margin: 1 0 0 0; }
 DIALOG .big-error { color: $text; background: $error 40%; text-style: bold;
     padding: 0 1; margin: 1 0 0 0; height: auto; }
-DIALOG .dialog-buttons { height: auto; margin: 1 0 1 0; dock: bottom; }
+DIALOG .dialog-buttons { height: auto; margin: 1 0 1 0; }
 DIALOG .dialog-buttons Button { margin: 0 2 0 0; }
 DIALOG RadioSet { layout: horizontal; width: 100%; height: auto; }
 DIALOG RadioButton { width: auto; margin: 0 1 0 0; }

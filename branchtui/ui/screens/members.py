@@ -437,7 +437,11 @@ class MemberDetailScreen(DataScreen):
         more.update(content(t("ui_members.history_more", shown=len(shown),
                               total=len(d.history))))
         for h in shown:
-            status = enum_label(h.status) if h.status else t("report.unmarked")
+            # A sitting still to come is "not held yet", not "not marked" (which reads
+            # as the recorder's omission).
+            status = (enum_label(h.status) if h.status
+                      else t("ui_members.not_held_yet") if h.day > d.today
+                      else t("report.unmarked"))
             table.add_row(cell(when(h.day)), cell(h.title),
                           cell(status, STATUS_STYLE.get(h.status, "") if h.status else "dim"),
                           cell(h.reason), key=str(h.meeting_id))
