@@ -60,6 +60,7 @@ class _CodeCache:
     def __init__(self, directory: str | None) -> None:
         self.directory = directory
         self.current: str | None = None  # the class being processed: its file's name
+        self.owner: int | None = None  # the thread processing it (it holds ``_lock``)
         self.files: dict[str, dict[str, CodeType]] = {}  # file name -> source -> code
         self.dirty: set[str] = set()  # files with code compiled by this process
         self.compiled = 0
@@ -98,8 +99,9 @@ class _CodeCache:
         return code
 
     def exec(self, source: Any, globals: Any = None, locals: Any = None, /) -> None:
-        """``exec`` as ``dataclasses`` calls it, with the compiled source cached."""
-        if isinstance(source, str):
+        """``exec`` as ``dataclasses`` calls it, with the compiled source cached; another
+        thread's dataclass, made meanwhile, is compiled as usual and not kept."""
+        if isinstance(source, str) and threading.get_ident() == self.owner:
             source = self.code(source)
         builtins.exec(source, globals, locals)
 
@@ -155,14 +157,15 @@ _codes = _CodeCache(_cache_dir())
 def _compile_cache(klass: type) -> Any:
     """While dataclass() processes ``klass``: its module-level ``exec`` is the cached one.
     dataclasses finds ``exec`` as a global before the builtin, so this shadows nothing
-    else; another thread creating a dataclass meanwhile gets the same code."""
+    else; another thread creating a dataclass meanwhile gets the builtin's behaviour."""
     before = vars(dataclasses).get("exec")  # ours when nested; else none
     current, _codes.current = _codes.current, _file_name(klass)
+    owner, _codes.owner = _codes.owner, threading.get_ident()
     dataclasses.exec = _codes.exec  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        _codes.current = current
+        _codes.current, _codes.owner = current, owner
         if before is None:
             del dataclasses.exec  # type: ignore[attr-defined]
         else:

@@ -295,3 +295,15 @@ def test_cache_directory_follows_pycache_prefix(monkeypatch, tmp_path):
     under = fz._cache_dir()
     assert under is not None and under.startswith(str(tmp_path) + os.sep)
     assert under.endswith(f"frozen-code.{sys.implementation.cache_tag}")
+
+
+def test_another_threads_dataclass_is_not_kept(code_cache):
+    """While one thread processes a class, ``dataclasses.exec`` is the cache's for every
+    thread: only the processing thread's code goes into the cache."""
+    code_cache.current, code_cache.owner = "some.Class", threading.get_ident() + 1
+    ns: dict[str, object] = {}
+    code_cache.exec("def f():\n    return '[/]'\n", {}, ns)
+    assert ns["f"]() == "[/]" and not code_cache.files  # type: ignore[operator]
+    code_cache.owner = threading.get_ident()
+    code_cache.exec("def g():\n    return 1\n", {}, ns)
+    assert list(code_cache.files) == ["some.Class"] and code_cache.compiled == 1
