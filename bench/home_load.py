@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-DB = ROOT / "results" / "startup-demo-A.sqlite3"
+sys.path.insert(0, str(ROOT))
+from startup import demo_db  # noqa: E402  (the same demo database as bench/startup.py)
 
 CHILD = r'''
 import json, sys, time
@@ -46,13 +47,13 @@ print(json.dumps({"first": first, "warm": sorted(warm),
 '''
 
 
-def run(checkout: Path, warm: int) -> dict:
+def run(db: Path, checkout: Path, warm: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(checkout)
     # Not from the checkout's directory: ``python -c`` puts the working directory first
     # on sys.path, ahead of PYTHONPATH.
-    out = subprocess.run([sys.executable, "-c", CHILD, str(DB), str(warm), str(checkout)],
-                         env=env, cwd=DB.parent, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(warm), str(checkout)],
+                         env=env, cwd=db.parent, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -63,18 +64,16 @@ def main() -> int:
     p.add_argument("--warm", type=int, default=30, help="later loads per process")
     p.add_argument("--compare", type=Path, help="another checkout, interleaved")
     args = p.parse_args()
-    if not DB.exists():
-        subprocess.run([sys.executable, "-m", "branchtui.cli", "demo", "--db",
-                        f"sqlite:///{DB}", "--build-only"], check=True)
+    db = demo_db(sys.executable)
     sides = {"this": ROOT.parent}
     if args.compare:
         sides["other"] = args.compare.resolve()
     for path in sides.values():  # one discarded run each: bytecode and code caches
-        run(path, 1)
+        run(db, path, 1)
     results: dict[str, list[dict]] = {k: [] for k in sides}
     for _ in range(args.runs):
         for name, path in sides.items():
-            results[name].append(run(path, args.warm))
+            results[name].append(run(db, path, args.warm))
     print("| checkout | first load, CPU median ms | later loads, CPU median ms | p10 ms "
           "| SELECTs per load |")
     print("|---|---|---|---|---|")

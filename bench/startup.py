@@ -114,6 +114,16 @@ def sqlite_only_python() -> str:
     return str(py)
 
 
+def demo_db(py: str, env: dict[str, str] | None = None) -> Path:
+    """The profile A demo database the start-up benches open (built on first use)."""
+    db = RESULTS / "startup-demo-A.sqlite3"
+    if not db.exists():
+        RESULTS.mkdir(exist_ok=True)
+        subprocess.run([py, "-m", "branchtui.cli", "demo", "--db", f"sqlite:///{db}",
+                        "--build-only"], check=True, env=env)
+    return db
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time the process has used so far, all its threads, from /proc/PID/task/*/schedstat
     (nanoseconds on the CPU). Unlike wall time this hardly moves when the machine is busy."""
@@ -200,12 +210,9 @@ def main() -> int:
     args = p.parse_args()
     load0 = os.getloadavg()
     py = args.python or sqlite_only_python()
-    db = RESULTS / "startup-demo-A.sqlite3"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TERM": "xterm-256color",
            "LANG": "C.UTF-8", "HOME": os.environ.get("HOME", "/tmp"), "COLORTERM": "truecolor"}
-    if not db.exists():
-        subprocess.run([py, "-m", "branchtui.cli", "demo", "--db", f"sqlite:///{db}",
-                        "--build-only"], check=True, env=env)
+    db = demo_db(py, env)
     bare = RESULTS / "bare_app.py"
     bare.write_text(BARE_APP)
     # The console script, as users start it (``uv run branchtui demo``): ``python -m``

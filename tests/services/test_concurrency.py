@@ -56,6 +56,14 @@ def _fresh_version(svc: Services, meeting_id: int, member_id: int) -> int:
     return int(version)
 
 
+def _setup_failed(idx: int, barrier: Any, out: Any, result: dict[str, Any]) -> None:
+    """A child could not get ready (call it in the ``except``): post why, and release the
+    others from the start line."""
+    result["errors"].append(f"child {idx} setup: {traceback.format_exc()}")
+    barrier.abort()
+    out.put(result)
+
+
 def _started(idx: int, barrier: Any, out: Any, result: dict[str, Any]) -> bool:
     """Wait for every child at the start line; False (result posted) if one failed."""
     try:
@@ -78,9 +86,7 @@ def _writer(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) ->
         svc = Services.create(db, FixedClock(plan["now"]))
         actors = [svc.roster.actor_for_member(a) for a in plan["actor_ids"]]
     except Exception:
-        result["errors"].append(f"child {idx} setup: {traceback.format_exc()}")
-        barrier.abort()
-        out.put(result)
+        _setup_failed(idx, barrier, out, result)
         return
     if not _started(idx, barrier, out, result):
         return
@@ -338,9 +344,7 @@ def _speaker(idx: int, url: str, plan: dict[str, Any], barrier: Any, out: Any) -
         actor = svc.roster.actor_for_member(plan["recorder_id"])
         meeting_id, members = plan["meetings"][idx], plan["member_ids"]
     except Exception:
-        result["errors"].append(f"child {idx} setup: {traceback.format_exc()}")
-        barrier.abort()
-        out.put(result)
+        _setup_failed(idx, barrier, out, result)
         return
     if not _started(idx, barrier, out, result):
         return
