@@ -9,6 +9,7 @@ from branchtui.core.errors import ValidationError
 from branchtui.core.frozen import frozen
 from branchtui.core.text import TEXT_MAX
 from branchtui.services.base import Actor, Service
+from branchtui.services.permissions import self_target
 from branchtui.store import models as m
 
 KEY_MAX = 128
@@ -34,6 +35,7 @@ class DraftService(Service):
                                   length=len(text))
         now = self.now()
         with self.write():
+            self.grants(actor).check("drafts.save", self_target(actor))
             (m.Draft.insert(member=actor.member_id, key=key, text=text, updated_at=now)
              .on_conflict(conflict_target=[m.Draft.member, m.Draft.key],
                           update={m.Draft.text: text, m.Draft.updated_at: now})
@@ -42,11 +44,13 @@ class DraftService(Service):
 
     def load(self, actor: Actor, key: str) -> SavedDraft | None:
         with self.read():
+            self.grants(actor).check("drafts.load", self_target(actor))
             row = m.Draft.get_or_none((m.Draft.member == actor.member_id) & (m.Draft.key == key))
             return SavedDraft(row.key, row.text, row.updated_at) if row else None
 
     def mine(self, actor: Actor, prefix: str = "") -> list[SavedDraft]:
         with self.read():
+            self.grants(actor).check("drafts.mine", self_target(actor))
             q = m.Draft.select().where(m.Draft.member == actor.member_id)
             if prefix:
                 q = q.where(m.Draft.key.startswith(prefix))
@@ -54,5 +58,6 @@ class DraftService(Service):
 
     def clear(self, actor: Actor, key: str) -> None:
         with self.write():
+            self.grants(actor).check("drafts.clear", self_target(actor))
             m.Draft.delete().where((m.Draft.member == actor.member_id)
                                    & (m.Draft.key == key)).execute()

@@ -60,6 +60,7 @@ class HomeService:
         quarter = self.queries.current_quarter()
         branches = self.roster.my_branches(actor)
         g = self.queries.grants(actor)
+        g.check("home.load")
         # Only someone with a post above branch level watches: the others skip reading
         # the whole org tree.
         watched = [o for o in self.roster.orgs(actor)

@@ -41,6 +41,13 @@ from branchtui.services.base import (
     record_change,
     verify_chain,
 )
+from branchtui.services.permissions import (
+    ANYWHERE,
+    Target,
+    branch_target,
+    meeting_target,
+    member_target,
+)
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -305,7 +312,7 @@ class MeetingService(Service):
         """Schedule one sitting; its expected roll is computed for its date."""
         with self.write():
             g = self.grants(actor)
-            g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
+            g.check("meetings.schedule", branch_target(draft.branch_id, draft.group_id))
             d = self._validate_draft(draft)
             row = self._insert_meeting(actor, d)
             return convert.meeting(row)
@@ -316,7 +323,7 @@ class MeetingService(Service):
         end = end or start + timedelta(hours=2)
         with self.read():
             g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id) or g.can_schedule(branch_id, None), "perm.read")
+            g.check("meetings.overlaps", branch_target(branch_id))
             q = m.Meeting.select().where(
                 (m.Meeting.branch == branch_id)
                 & (m.Meeting.status != MeetingStatus.CANCELLED.value)
@@ -338,7 +345,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_schedule(row.branch_id, row.group_id), "perm.schedule")
+            g.check("meetings.reschedule", meeting_target(row))
             check_version(row, expected_version, convert.meeting)
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
@@ -379,7 +386,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_schedule(row.branch_id, row.group_id), "perm.schedule")
+            g.check("meetings.cancel", meeting_target(row))
             check_version(row, expected_version, convert.meeting)
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
@@ -403,7 +410,7 @@ class MeetingService(Service):
         occurrences for the next months. Returns (series id, meetings created)."""
         with self.write():
             g = self.grants(actor)
-            g.require(g.can_schedule(draft.branch_id, draft.group_id), "perm.schedule")
+            g.check("meetings.create_series", branch_target(draft.branch_id, draft.group_id))
             return self._create_series(actor, draft, rrule, until)
 
     def _create_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
@@ -435,7 +442,7 @@ class MeetingService(Service):
         the group leader (when there is one) as convener. One transaction for all."""
         with self.write():
             g = self.grants(actor)
-            g.require(g.leads(draft.branch_id), "perm.schedule")
+            g.check("meetings.create_group_series", branch_target(draft.branch_id))
             out = []
             groups = m.Org.select().where((m.Org.parent == draft.branch_id)
                                           & (m.Org.kind == OrgKind.GROUP.value)).order_by(m.Org.id)
@@ -485,7 +492,7 @@ class MeetingService(Service):
         with self.write():
             series = get_or_404(m.Series, series_id)
             g = self.grants(actor)
-            g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
+            g.check("meetings.extend_series", meeting_target(series))
             d = self._series_draft(series)
             return convert.meetings(self._materialise(actor, series, d))
 
@@ -507,7 +514,7 @@ class MeetingService(Service):
         with self.write():
             series = get_or_404(m.Series, series_id)
             g = self.grants(actor)
-            g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
+            g.check("meetings.update_series", meeting_target(series))
             check_version(series, expected_version, lambda r: r.version)
             changes: dict[str, object] = {}
             if title is not None:
@@ -551,7 +558,7 @@ class MeetingService(Service):
         with self.write():
             series = get_or_404(m.Series, series_id)
             g = self.grants(actor)
-            g.require(g.can_schedule(series.branch_id, series.group_id), "perm.schedule")
+            g.check("meetings.cancel_series", meeting_target(series))
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
             n = 0
             for row in m.Meeting.select().where(
@@ -580,8 +587,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_schedule(row.branch_id, row.group_id) or g.can_write_minutes(row),
-                      "perm.minutes")
+            g.check("meetings.add_agenda_item", meeting_target(row))
             self._require_editable(row)
             title = clean(title, field="field.agenda", max_len=TEXT_MAX, required=True)
             pos = (m.AgendaItem.select(fn.MAX(m.AgendaItem.position))
@@ -605,7 +611,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_run(row), "perm.run")
+            g.check("meetings.open", meeting_target(row))
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
             self._sync_roll(row)
@@ -618,7 +624,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_run(row), "perm.run")
+            g.check("meetings.close", meeting_target(row))
             if row.status != MeetingStatus.OPEN.value:
                 raise ValidationError("meeting.not_open")
             bump(m.Meeting, row, None, status=MeetingStatus.CLOSED.value, closed_at=self.now())
@@ -632,7 +638,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_seal(row), "perm.seal")
+            g.check("meetings.seal", meeting_target(row))
             if row.status != MeetingStatus.CLOSED.value:
                 raise ValidationError("meeting.not_closed")
             ok, _n, last = verify_chain(row.id)
@@ -655,7 +661,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_mark(row), "perm.mark")
+            g.check("meetings.mark", meeting_target(row))
             self._require_editable(row)
             if row.status == MeetingStatus.PLANNED.value and status != AttendanceStatus.LEAVE:
                 raise ValidationError("attendance.not_open")
@@ -685,6 +691,7 @@ class MeetingService(Service):
         recorder allows it. Late after 15 minutes."""
         with self.write():
             row = self.lock_meeting(meeting_id)
+            self.grants(actor).check("meetings.sign_in", meeting_target(row))
             if row.status != MeetingStatus.OPEN.value:
                 raise ValidationError("attendance.not_open")
             if not row.allow_self_signin:
@@ -711,7 +718,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_mark(row), "perm.mark")
+            g.check("meetings.add_guest", meeting_target(row))
             self._require_editable(row)
             guest = m.Guest.create(
                 meeting=row.id,
@@ -732,12 +739,9 @@ class MeetingService(Service):
         """Asked by the member, before the meeting starts."""
         with self.write():
             row = self.lock_meeting(meeting_id)
+            self.grants(actor).check("meetings.request_leave", meeting_target(row))
             if row.status != MeetingStatus.PLANNED.value or self.now() >= row.planned_start:
                 raise ValidationError("leave.too_late")
-            if not m.Attendance.select().where(
-                (m.Attendance.meeting == meeting_id) & (m.Attendance.member == actor.member_id)
-            ).exists():
-                raise ValidationError("attendance.not_expected")
             if m.LeaveRequest.select().where(
                 (m.LeaveRequest.meeting == meeting_id)
                 & (m.LeaveRequest.member == actor.member_id)
@@ -764,7 +768,7 @@ class MeetingService(Service):
             _branch, group = convert.current_membership(req.member_id,
                                                         row.planned_start.date())
             g = self.grants(actor)
-            g.require(g.can_decide_leave(row, group), "perm.leave")
+            g.check("meetings.decide_leave", meeting_target(row, extra_group=group))
             check_version(req, expected_version, convert.leave)
             if req.status != LeaveStatus.PENDING.value:
                 raise ValidationError("leave.already_decided")
@@ -790,8 +794,7 @@ class MeetingService(Service):
     def withdraw_leave(self, actor: Actor, request_id: int) -> c.LeaveRequest:
         with self.write():
             req = get_or_404(m.LeaveRequest, request_id)
-            if req.member_id != actor.member_id:
-                raise ValidationError("leave.not_yours")
+            self.grants(actor).check("meetings.withdraw_leave", Target(member=req.member_id))
             if req.status != LeaveStatus.PENDING.value:
                 raise ValidationError("leave.already_decided")
             self.lock_meeting(req.meeting_id)
@@ -805,6 +808,7 @@ class MeetingService(Service):
         meeting's branch, or the leader of the meeting's (or else the member's) group."""
         with self.read():
             g = self.grants(actor)
+            g.check("meetings.pending_leave")
             leads_a_group = any(PositionRole.GROUP_LEADER in roles for roles in g.roles.values())
             mine = []
             for rid, member_id, branch_id, group_id, start in (
@@ -815,11 +819,12 @@ class MeetingService(Service):
                 .where(m.LeaveRequest.status == LeaveStatus.PENDING.value)
                 .tuples()
             ):
-                if g.leads(branch_id):
+                if g.allows("meetings.decide_leave", branch_target(branch_id, group_id)):
                     mine.append(rid)
-                elif leads_a_group:  # only then is the member's group worth a query
-                    group = group_id or convert.current_membership(member_id, start.date())[1]
-                    if g.group_leader(group):
+                elif leads_a_group and group_id is None:
+                    # Only then is the member's group worth a query.
+                    group = convert.current_membership(member_id, start.date())[1]
+                    if g.allows("meetings.decide_leave", branch_target(branch_id, group)):
                         mine.append(rid)
             if not mine:
                 return []
@@ -828,6 +833,7 @@ class MeetingService(Service):
 
     def my_leave(self, actor: Actor) -> list[c.LeaveRequest]:
         with self.read():
+            self.grants(actor).check("meetings.my_leave")
             return convert.leave_requests(m.LeaveRequest.member == actor.member_id,
                                           m.LeaveRequest.requested_at.desc())
 
@@ -835,8 +841,7 @@ class MeetingService(Service):
         """A member's leave requests, newest meeting first, for the officers' member page
         (one joined query: a member may have years of them)."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("meetings.member_leave", member_target(member_id))
             return member_leave(member_id)
 
     # -- reading ------------------------------------------------------------------------------
@@ -845,7 +850,7 @@ class MeetingService(Service):
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
             g = self.grants(actor)
-            g.require(g.can_read_meeting(row), "perm.read")
+            g.check("meetings.get", meeting_target(row))
             return convert.meeting(row)
 
     def roll_preview(self, actor: Actor, branch_id: int, day: date,
@@ -853,7 +858,7 @@ class MeetingService(Service):
         """应到 for a date, with who is exempt and who is not (yet) a member, and why."""
         with self.read():
             g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id), "perm.read")
+            g.check("meetings.roll_preview", branch_target(branch_id, group_id))
             return self._roll(branch_id, group_id, day)
 
     def record(self, actor: Actor, meeting_id: int) -> MeetingRecord:
@@ -861,7 +866,7 @@ class MeetingService(Service):
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
             g = self.grants(actor)
-            g.require(g.can_read_meeting(row), "perm.read")
+            g.check("meetings.record", meeting_target(row))
             att = tuple(
                 convert.attendance(a, name)
                 for a, name in (
@@ -913,9 +918,11 @@ class MeetingService(Service):
         (expected at, or an officer of)."""
         with self.read():
             g = self.grants(actor)
+            g.check("meetings.find", branch_target(branch_id) if branch_id is not None
+                    else Target(member=actor.member_id))
             q = m.Meeting.select()
             if branch_id is not None:
-                g.require(g.can_read_branch(branch_id), "perm.read")
+                g.check("meetings.find", branch_target(branch_id))
                 q = q.where(m.Meeting.branch == branch_id)
             else:
                 mine = m.Attendance.select(m.Attendance.meeting).where(
@@ -941,6 +948,8 @@ class MeetingService(Service):
 
     def upcoming(self, actor: Actor, days: int = 30) -> list[c.Meeting]:
         now = self.now()
+        with self.read():
+            self.grants(actor).check("meetings.upcoming")
         return self.find(actor, start=now - timedelta(hours=12), end=now + timedelta(days=days),
                          status=(MeetingStatus.PLANNED, MeetingStatus.OPEN))
 
@@ -952,12 +961,14 @@ class MeetingService(Service):
         from branchtui.services.permissions import COMMITTEE
 
         with self.read():
-            record = self.record(actor, meeting_id)
             row = get_or_404(m.Meeting, meeting_id)
             g = self.grants(actor)
-            can_mark = g.can_mark(row)
+            target = meeting_target(row)
+            g.check("meetings.attendance_sheet", target)
+            record = self.record(actor, meeting_id)
+            can_mark = g.allows("meetings.mark", target)
             excluded: tuple[Excluded, ...] = ()
-            if can_mark or g.can_read_branch(row.branch_id):
+            if can_mark or g.allows("meetings.roll_preview", branch_target(row.branch_id)):
                 listed = {a.member_id for a in record.attendance}
                 roll = self._roll(row.branch_id, row.group_id, row.planned_start.date())
                 excluded = tuple(e for e in roll.excluded if e.member_id not in listed)
@@ -971,7 +982,7 @@ class MeetingService(Service):
                 ).tuples()
             }))
             return AttendanceSheet(record=record, excluded=excluded, committee_ids=committee,
-                                   can_mark=can_mark, can_run=g.can_run(row))
+                                   can_mark=can_mark, can_run=g.allows("meetings.open", target))
 
     def set_self_signin(self, actor: Actor, meeting_id: int, allowed: bool,
                         expected_version: int) -> c.Meeting:
@@ -981,7 +992,7 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
-            g.require(g.can_run(row), "perm.run")
+            g.check("meetings.set_self_signin", meeting_target(row))
             self._require_editable(row)
             check_version(row, expected_version, convert.meeting)
             if row.status not in (MeetingStatus.PLANNED.value, MeetingStatus.OPEN.value):
@@ -1000,27 +1011,30 @@ class MeetingService(Service):
         with self.read():
             self._branch(branch_id)
             g = self.grants(actor)
+            g.check("meetings.schedule_scope")
             groups = frozenset(
                 gid for (gid,) in m.Org.select(m.Org.id)
                 .where((m.Org.parent == branch_id) & (m.Org.kind == OrgKind.GROUP.value))
                 .tuples()
-                if g.group_leader(gid)
+                if g.allows("meetings.schedule", branch_target(branch_id, gid))
             )
-            return ScheduleScope(read_branch=g.can_read_branch(branch_id),
-                                 branch=g.can_schedule(branch_id, None), groups=groups)
+            return ScheduleScope(read_branch=g.allows("meetings.find", branch_target(branch_id)),
+                                 branch=g.allows("meetings.schedule", branch_target(branch_id)),
+                                 groups=groups)
 
     def can_schedule(self, actor: Actor, branch_id: int, group_id: int | None = None) -> bool:
         """Read-only: may the actor schedule (and edit, cancel) a sitting of the branch, or
         of one of its groups?"""
-        return self.schedule_scope(actor, branch_id).allows(group_id)
+        with self.read():
+            self.grants(actor).check("meetings.can_schedule")
+            return self.schedule_scope(actor, branch_id).allows(group_id)
 
     def series_info(self, actor: Actor, series_id: int) -> SeriesInfo:
         """The template of a series (its rule and version), for editing the whole series."""
         with self.read():
             series = get_or_404(m.Series, series_id)
             g = self.grants(actor)
-            g.require(g.can_read_branch(series.branch_id)
-                      or g.can_schedule(series.branch_id, series.group_id), "perm.read")
+            g.check("meetings.series_info", meeting_target(series))
             return SeriesInfo(id=series.id, branch_id=series.branch_id,
                               group_id=series.group_id, rrule=series.rrule,
                               dtstart=series.dtstart, title=series.title, place=series.place,
@@ -1035,6 +1049,7 @@ class MeetingService(Service):
         for leave or sign in (the services decide; the screen only shows it)."""
         now = self.now()
         with self.read():
+            self.grants(actor).check("meetings.my_meetings")
             rows = list(
                 m.Attendance.select(m.Attendance, m.Meeting)
                 .join(m.Meeting, on=(m.Attendance.meeting == m.Meeting.id))
@@ -1084,14 +1099,8 @@ class MeetingService(Service):
         党小组组长): the leave inbox is shown only to them."""
         with self.read():
             g = self.grants(actor)
-            if g.admin:
-                return True
-            return any(
-                org_id not in g.upper
-                and bool(roles & {PositionRole.SECRETARY, PositionRole.DEPUTY_SECRETARY,
-                                  PositionRole.GROUP_LEADER})
-                for org_id, roles in g.roles.items()
-            )
+            g.check("meetings.may_decide_leave")
+            return g.allows("meetings.decide_leave", ANYWHERE)
 
 
 @frozen

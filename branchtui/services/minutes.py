@@ -29,7 +29,13 @@ from branchtui.services.base import (
     get_or_404,
     record_change,
 )
-from branchtui.services.permissions import COMMITTEE
+from branchtui.services.permissions import (
+    COMMITTEE,
+    Target,
+    branch_target,
+    meeting_target,
+    member_target,
+)
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -68,10 +74,9 @@ class MeetingPeople:
 
 
 class MinutesService(Service):
-    def _writable(self, actor: Actor, meeting_id: int) -> m.Meeting:
+    def _writable(self, actor: Actor, meeting_id: int, right: str) -> m.Meeting:
         row = self.lock_meeting(meeting_id)
-        g = self.grants(actor)
-        g.require(g.can_write_minutes(row), "perm.minutes")
+        self.grants(actor).check(right, meeting_target(row))
         if row.status == MeetingStatus.SEALED.value:
             raise ValidationError("meeting.sealed")
         if row.status in (MeetingStatus.PLANNED.value, MeetingStatus.CANCELLED.value):
@@ -93,7 +98,7 @@ class MinutesService(Service):
         """One speaker's remarks (言必录). The entry time is the server's; ``spoken_at``
         may be set a little earlier by the recorder, never later than now."""
         with self.write():
-            row = self._writable(actor, meeting_id)
+            row = self._writable(actor, meeting_id, "minutes.add_speech")
             self._check_item(row.id, agenda_item_id)
             text = clean(text, field="field.speech", max_len=TEXT_MAX, multiline=True,
                          required=True)
@@ -122,7 +127,7 @@ class MinutesService(Service):
         user's text and lets them choose."""
         with self.write():
             sp = get_or_404(m.Speech, speech_id)
-            row = self._writable(actor, sp.meeting_id)
+            row = self._writable(actor, sp.meeting_id, "minutes.edit_speech")
             check_version(sp, expected_version, convert.speech)
             text = clean(text, field="field.speech", max_len=TEXT_MAX, multiline=True,
                          required=True)
@@ -133,7 +138,7 @@ class MinutesService(Service):
 
     # -- decisions --------------------------------------------------------------------------
 
-    def vote_base(self, meeting: m.Meeting, act: Act,
+    def _vote_base(self, meeting: m.Meeting, act: Act,
                   excluded: tuple[int, ...] = ()) -> tuple[VoteBase, list[int]]:
         """Who may vote, frozen from the attendance rows (预备 and 留党察看 have no vote),
         or the committee for a 支委会 decision. ``excluded`` (elections, approved by the
@@ -170,7 +175,7 @@ class MinutesService(Service):
         """A decision with its tally; pass or fail is computed by the rule set in force
         and stored with its reason and the rule version."""
         with self.write():
-            row = self._writable(actor, meeting_id)
+            row = self._writable(actor, meeting_id, "minutes.record_decision")
             self._check_item(row.id, v.agenda_item_id)
             text = clean(v.text, field="field.decision", max_len=TEXT_MAX, multiline=True,
                          required=True)
@@ -178,7 +183,7 @@ class MinutesService(Service):
                 raise ValidationError("decision.exclusion_election_only")
             if v.excluded_ids and not v.approval_ref.strip():
                 raise ValidationError("text.required", field="field.approval_ref")
-            base, snapshot = self.vote_base(row, v.act, tuple(v.excluded_ids))
+            base, snapshot = self._vote_base(row, v.act, tuple(v.excluded_ids))
             tally = Tally(v.yes, v.no, v.abstain, v.written_yes, v.written_no,
                           v.written_abstain)
             outcome = evaluate(v.act, base, tally, self.ctx.rules)
@@ -214,8 +219,8 @@ class MinutesService(Service):
 
     # -- 组织生活会 ------------------------------------------------------------------------
 
-    def _org_life(self, actor: Actor, meeting_id: int) -> m.Meeting:
-        row = self._writable(actor, meeting_id)
+    def _org_life(self, actor: Actor, meeting_id: int, right: str) -> m.Meeting:
+        row = self._writable(actor, meeting_id, right)
         if not m.MeetingObligation.select().where(
             (m.MeetingObligation.meeting == row.id)
             & (m.MeetingObligation.obligation == Obligation.ORG_LIFE.value)
@@ -227,7 +232,7 @@ class MinutesService(Service):
                     member_id: int | None = None) -> int:
         """An entry of the problem list: the branch's (member None) or one member's."""
         with self.write():
-            row = self._org_life(actor, meeting_id)
+            row = self._org_life(actor, meeting_id, "minutes.add_problem")
             text = clean(text, field="field.problem", max_len=TEXT_MAX, multiline=True,
                          required=True)
             p = m.Problem.create(meeting=row.id, member=member_id, text=text,
@@ -241,7 +246,7 @@ class MinutesService(Service):
         """批评 (from → to) or 自我批评 (from == to). Criticism names a specific person and
         matter, so both ends must be expected at this meeting."""
         with self.write():
-            row = self._org_life(actor, meeting_id)
+            row = self._org_life(actor, meeting_id, "minutes.add_criticism")
             text = clean(text, field="field.criticism", max_len=TEXT_MAX, multiline=True,
                          required=True)
             expected = {
@@ -262,7 +267,7 @@ class MinutesService(Service):
                              problem_id: int | None = None) -> c.Rectification:
         """整改清单 entry: problem, measure, 责任人, 时限."""
         with self.write():
-            row = self._org_life(actor, meeting_id)
+            row = self._org_life(actor, meeting_id, "minutes.create_rectification")
             if deadline is not None and deadline < row.planned_start.date():
                 raise ValidationError("rect.deadline_past")
             r = m.Rectification.create(
@@ -285,8 +290,7 @@ class MinutesService(Service):
         owner may declare the item done, only the 书记 verifies it."""
         with self.write():
             r = get_or_404(m.Rectification, rect_id)
-            g = self.grants(actor)
-            g.require(actor.member_id == r.owner_id or g.roster(r.branch_id), "perm.rect")
+            self.grants(actor).check("minutes.add_progress", rect_target(r))
             check_version(r, expected_version, convert.rectification)
             if r.status == RectStatus.VERIFIED.value:
                 raise ValidationError("rect.verified")
@@ -310,9 +314,7 @@ class MinutesService(Service):
         owner, or whoever may read the branch."""
         with self.read():
             r = get_or_404(m.Rectification, rect_id)
-            g = self.grants(actor)
-            g.require(actor.member_id == r.owner_id or g.can_read_branch(r.branch_id),
-                      "perm.read")
+            self.grants(actor).check("minutes.progress", rect_target(r))
             q = (m.RectProgress.select(m.RectProgress, m.Member.name)
                  .join(m.Member, on=(m.RectProgress.author == m.Member.id))
                  .where(m.RectProgress.rectification == r.id)
@@ -324,8 +326,7 @@ class MinutesService(Service):
         """对单销号: the 书记 ticks off a done item."""
         with self.write():
             r = get_or_404(m.Rectification, rect_id)
-            g = self.grants(actor)
-            g.require(g.leads(r.branch_id), "perm.verify")
+            self.grants(actor).check("minutes.verify", rect_target(r))
             check_version(r, expected_version, convert.rectification)
             if r.status != RectStatus.DONE.value:
                 raise ValidationError("rect.not_done")
@@ -339,8 +340,7 @@ class MinutesService(Service):
         this meeting, or that this meeting reviewed. Nothing unfinished disappears."""
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
-            g = self.grants(actor)
-            g.require(g.can_read_meeting(row), "perm.read")
+            self.grants(actor).check("minutes.review_list", meeting_target(row))
             q = m.Rectification.select().where(
                 (m.Rectification.branch == row.branch_id)
                 & (m.Rectification.meeting != row.id)
@@ -354,7 +354,7 @@ class MinutesService(Service):
     def record_review(self, actor: Actor, meeting_id: int, rect_id: int, note: str) -> c.Rectification:
         """Record what 回头看 found for one earlier item: done, in progress, why not."""
         with self.write():
-            row = self._org_life(actor, meeting_id)
+            row = self._org_life(actor, meeting_id, "minutes.record_review")
             r = get_or_404(m.Rectification, rect_id)
             if r.branch_id != row.branch_id or r.meeting_id == row.id:
                 raise ValidationError("rect.not_reviewable")
@@ -373,14 +373,14 @@ class MinutesService(Service):
             g = self.grants(actor)
             q = m.Rectification.select()
             if branch_id is not None:
-                g.require(g.can_read_branch(branch_id), "perm.read")
+                g.check("minutes.rectifications", branch_target(branch_id))
                 q = q.where(m.Rectification.branch == branch_id)
                 if owner_id is not None:
                     q = q.where(m.Rectification.owner == owner_id)
             else:
-                q = q.where(m.Rectification.owner == (owner_id or actor.member_id))
-                if owner_id not in (None, actor.member_id):
-                    g.require(g.can_read_member(owner_id), "perm.read")  # type: ignore[arg-type]
+                owner = owner_id or actor.member_id
+                g.check("minutes.rectifications", member_target(owner))
+                q = q.where(m.Rectification.owner == owner)
             if status is not None:
                 q = q.where(m.Rectification.status == status.value)
             if overdue_on is not None:
@@ -397,7 +397,7 @@ class MinutesService(Service):
         but are not graded. The check covers the year's whole set, not just this batch."""
         with self.write():
             g = self.grants(actor)
-            g.require(g.leads(branch_id), "perm.grade")
+            g.check("minutes.set_grades", branch_target(branch_id))
             # Read-then-insert on a unique (branch, year, member): serialise per branch.
             self.lock_branch(branch_id)
             if not (1921 <= year <= 2100):
@@ -440,8 +440,7 @@ class MinutesService(Service):
 
     def grades(self, actor: Actor, branch_id: int, year: int) -> list[c.Appraisal]:
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id), "perm.read")
+            self.grants(actor).check("minutes.grades", branch_target(branch_id))
             return [convert.appraisal(r) for r in m.AppraisalGrade.select().where(
                 (m.AppraisalGrade.branch == branch_id) & (m.AppraisalGrade.year == year)
             ).order_by(m.AppraisalGrade.member)]
@@ -452,11 +451,11 @@ class MinutesService(Service):
         """One 组织生活会 as its screen shows it: the roll (for picking names), the problem
         list, criticism and self-criticism, this round's 整改清单, and whether the actor
         may write to it now; with the 回头看 list (``review_list``)."""
-        review = tuple(self.review_list(actor, meeting_id))
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
             g = self.grants(actor)
-            g.require(g.can_read_meeting(row), "perm.read")
+            g.check("minutes.org_life_sheet", meeting_target(row))
+            review = tuple(self.review_list(actor, meeting_id))
             roll = tuple(
                 m.Attendance.select(m.Attendance.member, m.Member.name)
                 .join(m.Member, on=(m.Attendance.member == m.Member.id))
@@ -493,7 +492,7 @@ class MinutesService(Service):
                 names=_names(ids, dict(roll)),
                 is_org_life=is_org_life,
                 can_write=(is_org_life and row.status == MeetingStatus.OPEN.value
-                           and g.can_write_minutes(row)),
+                           and g.allows("minutes.add_problem", meeting_target(row))),
             )
 
     def tracker(self, actor: Actor, branch_id: int | None = None, *,
@@ -504,7 +503,9 @@ class MinutesService(Service):
         the actor may add progress to (owner, roster officers) or verify (书记, 副书记)."""
         with self.read():
             g = self.grants(actor)
-            scope = branch_id if branch_id is not None and g.can_read_branch(branch_id) else None
+            g.check("minutes.tracker")
+            scope = branch_id if branch_id is not None and g.allows(
+                "minutes.rectifications", branch_target(branch_id)) else None
         items = self.rectifications(actor, scope, owner_id=owner_id if scope else None,
                                     status=status, overdue_on=overdue_on)
         with self.read():
@@ -516,8 +517,7 @@ class MinutesService(Service):
                               & m.Rectification.owner.is_null(False)).distinct().tuples()}
                 owners = tuple(sorted(_names(ids).items(), key=lambda kv: (kv[1], kv[0])))
             branches = {i.branch_id for i in items}
-            leads = {b for b in branches if g.leads(b)}
-            roster = {b for b in branches if g.roster(b)}
+            leads = {b for b in branches if g.allows("minutes.verify", branch_target(b))}
             return RectTracker(
                 branch_id=scope,
                 items=tuple(items),
@@ -526,10 +526,11 @@ class MinutesService(Service):
                     m.Meeting.id.in_([i.meeting_id for i in items if i.meeting_id] or [0])
                 ).tuples()),
                 owners=owners,
-                can_note=frozenset(i.id for i in items
-                                   if i.owner_id == actor.member_id or i.branch_id in roster),
+                can_note=frozenset(i.id for i in items if g.allows(
+                    "minutes.add_progress",
+                    Target(places=((i.branch_id, None),), member=i.owner_id))),
                 can_verify=frozenset(i.id for i in items if i.branch_id in leads),
-                verifier=scope is not None and g.leads(scope),
+                verifier=scope is not None and g.allows("minutes.verify", branch_target(scope)),
             )
 
     def appraisal_roster(self, actor: Actor, branch_id: int, year: int) -> AppraisalRoster:
@@ -540,7 +541,7 @@ class MinutesService(Service):
             raise ValidationError("appraisal.bad_year", year=year)
         with self.read():
             g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id), "perm.read")
+            g.check("minutes.appraisal_roster", branch_target(branch_id))
             day = date(year, 12, 31)
             saved = {
                 mid: (Grade(gr), ver) for mid, gr, ver in m.AppraisalGrade.select(
@@ -561,7 +562,9 @@ class MinutesService(Service):
             branch_name = m.Org.select(m.Org.name).where(m.Org.id == branch_id).scalar()
             return AppraisalRoster(branch_id=branch_id, branch_name=branch_name or "",
                                    year=year, entries=entries,
-                                   can_grade=g.leads(branch_id), rules=self.ctx.rules)
+                                   can_grade=g.allows("minutes.set_grades",
+                                                      branch_target(branch_id)),
+                                   rules=self.ctx.rules)
 
     # -- reading for the live minutes ------------------------------------------------------
 
@@ -570,7 +573,8 @@ class MinutesService(Service):
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
             g = self.grants(actor)
-            g.require(g.can_read_meeting(row), "perm.read")
+            target = meeting_target(row)
+            g.check("minutes.people", target)
             ids = {row.convener_id, row.moderator_id, row.recorder_id}
             for owner, cand in (m.Decision.select(m.Decision.follow_up_owner,
                                                   m.Decision.candidate)
@@ -579,8 +583,8 @@ class MinutesService(Service):
             wanted = [i for i in ids if i is not None]
             names = dict(m.Member.select(m.Member.id, m.Member.name)
                          .where(m.Member.id.in_(wanted or [0])).tuples())
-            return MeetingPeople(names=names, may_write=g.can_write_minutes(row),
-                                 may_run=g.can_run(row))
+            return MeetingPeople(names=names, may_write=g.allows("minutes.add_speech", target),
+                                 may_run=g.allows("meetings.open", target))
 
     def preview_vote(self, actor: Actor, meeting_id: int, act: Act,
                      excluded: tuple[int, ...] = ()) -> VoteBase:
@@ -588,9 +592,8 @@ class MinutesService(Service):
         far, so the screen can show the verdict while the numbers are typed."""
         with self.read():
             row = get_or_404(m.Meeting, meeting_id)
-            g = self.grants(actor)
-            g.require(g.can_read_meeting(row), "perm.read")
-            base, _voters = self.vote_base(row, act, excluded)
+            self.grants(actor).check("minutes.preview_vote", meeting_target(row))
+            base, _voters = self._vote_base(row, act, excluded)
             return base
 
 
@@ -687,3 +690,8 @@ class AppraisalRoster:
     def cap(self, graded: int) -> int:
         """The most 优秀 allowed among ``graded`` members."""
         return excellent_cap(graded, self.rules)
+
+
+def rect_target(r: m.Rectification) -> Target:
+    """A rectification item: its branch, and its owner (who may note progress)."""
+    return Target(places=((r.branch_id, None),), member=r.owner_id)

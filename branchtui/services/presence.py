@@ -15,6 +15,7 @@ from datetime import timedelta
 from branchtui.core.errors import ValidationError
 from branchtui.core.frozen import frozen
 from branchtui.services.base import Actor, Service, get_or_404
+from branchtui.services.permissions import meeting_target, self_target
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite
 from branchtui.store.feed import (
@@ -52,7 +53,7 @@ class PresenceService(Service):
         now = self.now()
         since = now - timedelta(seconds=WINDOW_SECONDS)
         with self.write():
-            self._require(actor, meeting_id, mode)
+            self._require(actor, meeting_id, mode, "presence.beat")
             was = (m.Presence.select(m.Presence.mode, m.Presence.heartbeat_at)
                    .where((m.Presence.meeting == meeting_id)
                           & (m.Presence.member == actor.member_id))
@@ -69,7 +70,7 @@ class PresenceService(Service):
 
     def who(self, actor: Actor, meeting_id: int, *, include_self: bool = False) -> Present:
         with self.read():
-            self._require(actor, meeting_id, "view")
+            self._require(actor, meeting_id, "view", "presence.who")
             return self._present(actor, meeting_id, include_self=include_self)
 
     def _present(self, actor: Actor, meeting_id: int, *, include_self: bool) -> Present:
@@ -84,17 +85,19 @@ class PresenceService(Service):
         return Present(tuple(n for n, mode in rows if mode == "view"),
                        tuple(n for n, mode in rows if mode == "edit"))
 
-    def _require(self, actor: Actor, meeting_id: int, mode: str) -> None:
+    def _require(self, actor: Actor, meeting_id: int, mode: str, right: str) -> None:
         """Who is on a meeting is seen only by those who may read it; "editing" is claimed
         only by those who may mark attendance or write its minutes."""
         row = get_or_404(m.Meeting, meeting_id)
         g = self.grants(actor)
-        g.require(g.can_read_meeting(row), "perm.read")
+        target = meeting_target(row)
+        g.check(right, target)
         if mode == "edit":
-            g.require(g.can_mark(row) or g.can_write_minutes(row), "perm.minutes")
+            g.check("presence.edit", target)
 
     def leave(self, actor: Actor, meeting_id: int) -> None:
         with self.write():
+            self.grants(actor).check("presence.leave", self_target(actor))
             gone = (m.Presence.delete()
                     .where((m.Presence.member == actor.member_id)
                            & (m.Presence.meeting == meeting_id)).execute())

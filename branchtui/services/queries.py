@@ -34,6 +34,7 @@ from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
 from branchtui.services.base import Actor, Service
+from branchtui.services.permissions import NOWHERE, branch_target, member_target, org_target
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -109,12 +110,8 @@ class QueryService(Service):
         the window. During the first months of a year the previous report year's 组织生活会
         is still due, so it is included as well."""
         with self.read():
-            g = self.grants(actor)
+            self.grants(actor).check("queries.compliance", org_target(org_id))
             branches, groups = convert.branches_under(org_id)
-            if not g.admin:
-                allowed = (org_id in g.upper or bool(g.upper & set(g.ancestors(org_id)))
-                           or (len(branches) == 1 and g.can_read_branch(branches[0][0])))
-                g.require(allowed, "perm.read")
             return self._compliance(branches, groups, window)
 
     def _compliance(self, branches: list[tuple[int, str, bool | None]],
@@ -229,16 +226,14 @@ class QueryService(Service):
     def member_history(self, actor: Actor, member_id: int) -> list[HistoryEntry]:
         """Every meeting the member was on the roll of, newest first (one index scan)."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("queries.member_history", member_target(member_id))
             return _member_history(member_id)
 
     def member_year(self, actor: Actor, member_id: int, year: int) -> YearSummary:
         """The member's attendance in one calendar year, up to today, counted in SQL (as
         ``member_years`` counts it, without reading the whole history)."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("queries.member_year", member_target(member_id))
             last = min(self.ctx.today(), date(year, 12, 31))
             counts = {st or "unmarked": int(n) for st, n in m.Attendance.select(
                 m.Attendance.status, fn.COUNT(m.Attendance.id)).where(
@@ -249,8 +244,7 @@ class QueryService(Service):
 
     def member_lapse(self, actor: Actor, member_id: int) -> LapseStatus:
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("queries.member_lapse", member_target(member_id))
             today = self.ctx.today()
             hist = [(d, AttendanceStatus(s)) for d, s in m.Attendance.select(
                 m.Attendance.meeting_day, m.Attendance.status).where(
@@ -265,8 +259,7 @@ class QueryService(Service):
     def attendance_rates(self, actor: Actor, branch_id: int, year: int) -> list[MemberRate]:
         """Per member of the branch: meetings expected and attended in ``year``."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id), "perm.read")
+            self.grants(actor).check("queries.attendance_rates", branch_target(branch_id))
             start, end = date(year, 1, 1), date(year + 1, 1, 1)
             q = (m.Attendance.select(m.Attendance.member, m.Attendance.status,
                                      fn.COUNT(m.Attendance.id))
@@ -295,8 +288,7 @@ class QueryService(Service):
         """Current members near or over the six-month line, or over the unexcused-absence
         threshold: (member id, name, status)."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id), "perm.read")
+            self.grants(actor).check("queries.warnings", branch_target(branch_id))
             today = self.ctx.today()
             rules = self.ctx.rules
             current = ((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
@@ -337,12 +329,15 @@ class QueryService(Service):
             return sorted(out, key=lambda x: (-(x[2].months_since or 0), x[1]))
 
     def current_quarter(self) -> PeriodSpan:
+        """The quarter of today (no data read)."""
         return period_containing(PeriodKind.QUARTER, self.ctx.today())
 
     def member_years(self, actor: Actor, member_id: int) -> list[YearSummary]:
         """The member's attendance per calendar year, newest first: meetings held so far
         (exempt and unmarked ones apart) and how they were marked."""
-        return summarize_years(self.member_history(actor, member_id), self.ctx.today())
+        with self.read():
+            self.grants(actor).check("queries.member_years", member_target(member_id))
+            return summarize_years(self.member_history(actor, member_id), self.ctx.today())
 
     # -- the members screens (issue 3) ------------------------------------------------------
 
@@ -352,8 +347,7 @@ class QueryService(Service):
         member's rows on the (member, meeting_day) index. Same counting as
         ``summarize_years``: meetings held up to today; exempt and unmarked apart."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("queries.member_rates", member_target(member_id))
             return self._member_rates(member_id)
 
     def _member_rates(self, member_id: int) -> MemberRates:
@@ -390,13 +384,16 @@ class QueryService(Service):
             g = self.grants(actor)
             today = self.ctx.today()
             if branch_id is None:
-                mine = sorted(oid for oid in g.roles if g.roster(oid) and m.Org.select().where(
-                    (m.Org.id == oid) & (m.Org.kind == OrgKind.BRANCH.value)).exists())
+                mine = sorted(oid for oid in g.roles
+                              if g.allows("queries.roster_overview", branch_target(oid))
+                              and m.Org.select().where((m.Org.id == oid) & (
+                                  m.Org.kind == OrgKind.BRANCH.value)).exists())
                 branch_id = mine[0] if mine else convert.current_membership(
                     actor.member_id, today)[0]
-                g.require(branch_id is not None, "perm.roster")
-                assert branch_id is not None
-            g.require(g.roster(branch_id), "perm.roster")
+            if branch_id is None:  # no branch of one's own: only the administrator passes
+                g.check("queries.roster_overview", NOWHERE)
+                raise NotFound(what="branch", id=0)
+            g.check("queries.roster_overview", branch_target(branch_id))
             branch = m.Org.get_or_none(m.Org.id == branch_id)
             if branch is None or branch.kind != OrgKind.BRANCH.value:
                 raise NotFound(what="org", id=branch_id)
@@ -458,13 +455,13 @@ class QueryService(Service):
 
         with self.read():
             g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            g.check("queries.member_dossier", member_target(member_id))
             row = m.Member.get_or_none(m.Member.id == member_id)
             if row is None:
                 raise NotFound(what="member", id=member_id)
             today = self.ctx.today()
             branch, group = convert.current_membership(member_id, today)
-            rights = r.member_rights(g, member_id, branch)
+            rights = r.member_rights(g, member_id, today)
             names = dict(m.Org.select(m.Org.id, m.Org.name).where(
                 m.Org.id.in_([branch or 0, group or 0])).tuples())
             history = _member_history(member_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import date, datetime
+from typing import Any
 
 from peewee import JOIN, fn
 
@@ -17,13 +18,25 @@ from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.services.base import (
     Actor,
+    Context,
     Service,
     bump,
+    canonical,
     check_version,
     get_or_404,
     record_change,
 )
-from branchtui.services.permissions import Grants, ancestors, chain_in
+from branchtui.services.permissions import (
+    ANYWHERE,
+    NOWHERE,
+    Grants,
+    Target,
+    ancestors,
+    branch_target,
+    chain_in,
+    member_target,
+    org_target,
+)
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -162,6 +175,9 @@ class RosterService(Service):
             actor = Actor(member_id=sec.id, name=sec.name, login=sec.login, is_admin=True)
             record_change(self.ctx, actor, "bootstrap", "org", top.id,
                           {"org": top.name, "branch": branch.name, "secretary": sec.name})
+            audit_rights(self.ctx, actor, "bootstrap", sec.id, branch.id, None,
+                         {"is_admin": True, "login": sec.login, "branch": branch.id,
+                          "role": PositionRole.SECRETARY})
             return actor
 
     # -- organisations ----------------------------------------------------------------------
@@ -169,11 +185,11 @@ class RosterService(Service):
     def create_org(self, actor: Actor, parent_id: int | None, kind: OrgKind, name: str,
                    has_committee: bool | None = None) -> c.Org:
         with self.write():
-            g = self.grants(actor)
-            if kind == OrgKind.GROUP:
-                g.require(parent_id is not None and g.leads(parent_id), "perm.org")
-            else:
-                g.require(g.admin, "perm.org")
+            # A group is a place in its branch; anything else is checked against no place,
+            # where only the administrator's grant reaches.
+            self.grants(actor).check("roster.create_org", branch_target(parent_id)
+                                     if kind == OrgKind.GROUP and parent_id is not None
+                                     else NOWHERE)
             if parent_id is None:
                 if PARENT_KINDS[kind]:
                     raise ValidationError("org.parent_required")
@@ -192,23 +208,23 @@ class RosterService(Service):
                       expected_version: int) -> c.Org:
         """Set explicitly whether the branch has a committee (None: by member count)."""
         with self.write():
-            g = self.grants(actor)
-            g.require(g.admin or bool(g.upper & set(g.ancestors(branch_id)[1:]))
-                      or g.leads(branch_id), "perm.org")
             row = get_or_404(m.Org, branch_id)
+            self.grants(actor).check("roster.set_committee", org_target(branch_id))
             check_version(row, expected_version, convert.org)
+            before = row.has_committee
             bump(m.Org, row, expected_version, has_committee=has_committee)
             record_change(self.ctx, actor, "org.committee", "org", row.id,
                           {"has_committee": has_committee})
+            audit_rights(self.ctx, actor, "org.committee", None, row.id,
+                         {"has_committee": before}, {"has_committee": has_committee})
             return convert.org(row)
 
     def set_rules(self, actor: Actor, org_id: int, overrides_json: str | None,
                   expected_version: int) -> c.Org:
         """Local rules: validated by merging into the inherited set before saving."""
         with self.write():
-            g = self.grants(actor)
-            g.require(g.admin, "perm.org")
             row = get_or_404(m.Org, org_id)
+            self.grants(actor).check("roster.set_rules", org_target(org_id))
             check_version(row, expected_version, convert.org)
             self._rules_for(org_id).merged(overrides_json)
             bump(m.Org, row, expected_version, rules_json=overrides_json or None)
@@ -232,6 +248,7 @@ class RosterService(Service):
         """Every org the actor may see: their branch(es), and subtrees they watch."""
         with self.read():
             g = self.grants(actor)
+            g.check("roster.orgs")
             rows = list(m.Org.select().order_by(m.Org.id))
             if g.admin:
                 return [convert.org(r) for r in rows]
@@ -240,7 +257,8 @@ class RosterService(Service):
             for r in rows:
                 chain = chain_in(parents, r.id)
                 if (g.upper & set(chain)) or any(g.at(o) for o in chain) or (
-                    r.kind == OrgKind.BRANCH.value and g.can_read_branch(r.id)):
+                    r.kind == OrgKind.BRANCH.value
+                    and g.allows("roster.roster", branch_target(r.id))):
                     visible.append(convert.org(r))
             return visible
 
@@ -248,6 +266,7 @@ class RosterService(Service):
         """Branches where the actor holds a post, else the one they belong to today."""
         with self.read():
             g = self.grants(actor)
+            g.check("roster.my_branches")
             ids = set()
             for org_id, roles in g.roles.items():
                 if not roles:
@@ -266,18 +285,14 @@ class RosterService(Service):
     def subtree_branches(self, actor: Actor, org_id: int) -> list[c.Org]:
         """Branches under ``org_id`` (for upper-level viewers)."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.admin or org_id in g.upper or bool(g.upper & set(g.ancestors(org_id))),
-                      "perm.read")
+            self.grants(actor).check("roster.subtree_branches", org_target(org_id))
             ids = [bid for bid, _name, _hc in convert.branches_under(org_id)[0]]
             return [convert.org(r) for r in
                     m.Org.select().where(m.Org.id.in_(ids or [0])).order_by(m.Org.id)]
 
     def groups(self, actor: Actor, branch_id: int) -> list[c.Org]:
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id) or convert.current_membership(
-                actor.member_id, self.ctx.today())[0] == branch_id, "perm.read")
+            self.grants(actor).check("roster.groups", branch_target(branch_id))
             return [convert.org(r) for r in m.Org.select().where(
                 (m.Org.parent == branch_id) & (m.Org.kind == OrgKind.GROUP.value))
                 .order_by(m.Org.id)]
@@ -289,8 +304,7 @@ class RosterService(Service):
                    note: str = "") -> c.Member:
         """A new member joining the branch (admission, or a transfer in from outside)."""
         with self.write():
-            g = self.grants(actor)
-            g.require(g.roster(branch_id), "perm.roster")
+            self.grants(actor).check("roster.add_member", branch_target(branch_id, group_id))
             _check_dates(d)
             login = _login(d.login)
             if login and m.Member.select().where(m.Member.login == login).exists():
@@ -309,6 +323,9 @@ class RosterService(Service):
             record_change(self.ctx, actor, "member.add", "member", row.id,
                           {"name": row.name, "branch": branch_id, "group": group_id,
                            "starts": start})
+            audit_rights(self.ctx, actor, "member.add", row.id, branch_id, None,
+                         {"branch": branch_id, "group": group_id, "starts": start,
+                          "login": login})
             return convert.member(row, branch_id, group_id)
 
     @staticmethod
@@ -325,10 +342,14 @@ class RosterService(Service):
             row = get_or_404(m.Member, member_id)
             branch, group = convert.current_membership(member_id, self.ctx.today())
             g = self.grants(actor)
-            g.require(g.admin or (branch is not None and g.roster(branch)), "perm.roster")
+            target = member_target(member_id, self.ctx.today())
+            g.check("roster.update_member", target)
             check_version(row, expected_version, convert.member)
             _check_dates(d)
             login = _login(d.login)
+            if login != row.login:
+                # A login name decides who an OS account is: a right of its own.
+                g.check("roster.set_login", target)
             if login and m.Member.select().where(
                     (m.Member.login == login) & (m.Member.id != member_id)).exists():
                 raise ValidationError("member.login_taken", login=login)
@@ -339,14 +360,17 @@ class RosterService(Service):
                 phone=clean(d.phone, field="field.phone", max_len=40) or None,
                 admitted=d.admitted, full_since=d.full_since,
             )
+            before_login = row.login
             bump(m.Member, row, expected_version, **changes)
             record_change(self.ctx, actor, "member.edit", "member", row.id, changes)
+            if login != before_login:
+                audit_rights(self.ctx, actor, "member.login", row.id, branch,
+                             {"login": before_login}, {"login": login})
             return convert.member(row, branch, group)
 
     def get_member(self, actor: Actor, member_id: int) -> c.Member:
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.get_member", member_target(member_id))
             row = get_or_404(m.Member, member_id)
             branch, group = convert.current_membership(member_id, self.ctx.today())
             return convert.member(row, branch, group)
@@ -355,8 +379,7 @@ class RosterService(Service):
         """Members of the branch on ``day`` (default today), by name."""
         day = day or self.ctx.today()
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_branch(branch_id), "perm.read")
+            self.grants(actor).check("roster.roster", branch_target(branch_id))
             q = (m.Member.select(m.Member, m.Membership.group.alias("grp"))
                  .join(m.Membership, on=(m.Membership.member == m.Member.id))
                  .where((m.Membership.branch == branch_id) & (m.Membership.starts <= day)
@@ -375,10 +398,15 @@ class RosterService(Service):
                 (m.Membership.member == member_id) & (m.Membership.starts <= on)
                 & (m.Membership.ends.is_null() | (m.Membership.ends > on))).first())
             if cur is None:
+                # In no branch on that day: only a right that reaches everywhere may ask.
+                self.grants(actor).check("roster.transfer", Target(member=member_id))
                 raise ValidationError("member.not_in_branch")
-            g = self.grants(actor)
-            g.require(g.roster(cur.branch_id) or (to_branch_id is not None
-                                                  and g.roster(to_branch_id)), "perm.roster")
+            # Out of the branch (its leads, and only people whose posts they may end, since
+            # the move ends them), or between its groups (the roster officers).
+            within_branch = to_branch_id == cur.branch_id
+            self.grants(actor).check(
+                "roster.move_group" if within_branch else "roster.transfer",
+                Target(places=((cur.branch_id, cur.group_id),), member=member_id))
             if to_branch_id is not None:
                 target = get_or_404(m.Org, to_branch_id)
                 if target.kind != OrgKind.BRANCH.value:
@@ -399,21 +427,29 @@ class RosterService(Service):
                 m.Membership.create(member=member_id, branch=to_branch_id, group=to_group_id,
                                     starts=on, note=("转入：" + note).strip("："))
             # Positions in the old branch end with the membership.
-            if to_branch_id != cur.branch_id:
-                m.Position.update(ends=on).where(
-                    (m.Position.member == member_id) & m.Position.ends.is_null()
+            ended: list[tuple[int, int, str]] = []
+            if not within_branch:
+                held = m.Position.select(m.Position.id, m.Position.org, m.Position.role).where(
+                    (m.Position.member == member_id)
+                    & (m.Position.ends.is_null() | (m.Position.ends > on))
                     & m.Position.org.in_([cur.branch_id] + [
                         o for (o,) in m.Org.select(m.Org.id).where(
-                            m.Org.parent == cur.branch_id).tuples()])
-                ).execute()
+                            m.Org.parent == cur.branch_id).tuples()]))
+                ended = list(held.tuples())
+                if ended:
+                    m.Position.update(ends=on).where(
+                        m.Position.id.in_([pid for pid, _o, _r in ended])).execute()
             record_change(self.ctx, actor, "member.transfer", "member", member_id,
                           {"from": [cur.branch_id, cur.group_id], "to": [to_branch_id,
                            to_group_id], "on": on, "note": note})
+            audit_rights(self.ctx, actor, "member.transfer", member_id, cur.branch_id,
+                         {"branch": cur.branch_id, "group": cur.group_id},
+                         {"branch": to_branch_id, "group": to_group_id, "on": on,
+                          "posts_ended": [[o, r] for _p, o, r in ended]})
 
     def membership_history(self, actor: Actor, member_id: int) -> list[c.MembershipPeriod]:
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.membership_history", member_target(member_id))
             return [
                 c.MembershipPeriod(branch_id=b, group_id=gr, starts=s, ends=e)
                 for b, gr, s, e in m.Membership.select(
@@ -422,16 +458,15 @@ class RosterService(Service):
                 .order_by(m.Membership.starts).tuples()
             ]
 
-    def _require_roster_of(self, actor: Actor, member_id: int) -> None:
-        branch, _ = convert.current_membership(member_id, self.ctx.today())
-        g = self.grants(actor)
-        g.require(g.admin or (branch is not None and g.roster(branch)), "perm.roster")
+    def _check_member(self, actor: Actor, right: str, member_id: int) -> None:
+        """The table's answer for ``right`` on the member where they are today."""
+        self.grants(actor).check(right, member_target(member_id, self.ctx.today()))
 
     def add_exemption(self, actor: Actor, member_id: int, starts: date, ends: date | None,
                       reason: str) -> int:
         """Exempt from 组织生活 for a period (hospital, maternity, elderly and immobile)."""
         with self.write():
-            self._require_roster_of(actor, member_id)
+            self._check_member(actor, "roster.add_exemption", member_id)
             if ends is not None and ends <= starts:
                 raise ValidationError("period.end_before_start")
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
@@ -443,7 +478,7 @@ class RosterService(Service):
     def end_exemption(self, actor: Actor, exemption_id: int, ends: date) -> None:
         with self.write():
             row = get_or_404(m.Exemption, exemption_id)
-            self._require_roster_of(actor, row.member_id)
+            self._check_member(actor, "roster.end_exemption", row.member_id)
             if ends <= row.starts:
                 raise ValidationError("period.end_before_start")
             m.Exemption.update(ends=ends).where(m.Exemption.id == row.id).execute()
@@ -454,7 +489,7 @@ class RosterService(Service):
                        reason: str) -> int:
         """留党察看: the member attends but has no vote for the period."""
         with self.write():
-            self._require_roster_of(actor, member_id)
+            self._check_member(actor, "roster.add_discipline", member_id)
             if ends is not None and ends <= starts:
                 raise ValidationError("period.end_before_start")
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
@@ -467,7 +502,7 @@ class RosterService(Service):
         """转正: the probationary member becomes a full member on ``on``."""
         with self.write():
             row = get_or_404(m.Member, member_id)
-            self._require_roster_of(actor, member_id)
+            self._check_member(actor, "roster.confirm_full", member_id)
             check_version(row, expected_version, convert.member)
             if row.admitted and on < row.admitted:
                 raise ValidationError("member.full_before_admitted")
@@ -481,40 +516,44 @@ class RosterService(Service):
                 starts: date, ends: date | None = None, term_id: int | None = None) -> c.Position:
         with self.write():
             org = get_or_404(m.Org, org_id)
-            g = self.grants(actor)
-            if role == PositionRole.VIEWER or org.kind not in (OrgKind.BRANCH.value,
-                                                              OrgKind.GROUP.value):
-                g.require(g.admin, "perm.org")
-            else:
-                branch_id = org.id if org.kind == OrgKind.BRANCH.value else org.parent_id
-                g.require(g.leads(branch_id), "perm.roster")
+            get_or_404(m.Member, member_id)
+            # The post granted must weigh less than the actor's own there, and the member
+            # must not already hold rights above the actor's.
+            self.grants(actor).check("roster.appoint",
+                                     member_target(member_id, role=role, org_id=org_id))
             if role == PositionRole.GROUP_LEADER and org.kind != OrgKind.GROUP.value:
                 raise ValidationError("position.group_leader_needs_group")
+            if role == PositionRole.VIEWER and org.kind not in (
+                    OrgKind.WORK_COMMITTEE.value, OrgKind.PARTY_COMMITTEE.value,
+                    OrgKind.GENERAL_BRANCH.value):
+                raise ValidationError("position.viewer_needs_upper")
             if ends is not None and ends <= starts:
                 raise ValidationError("period.end_before_start")
-            get_or_404(m.Member, member_id)
             row = m.Position.create(member=member_id, org=org_id, role=role.value,
                                     starts=starts, ends=ends, term=term_id)
             record_change(self.ctx, actor, "position.appoint", "position", row.id,
                           {"member": member_id, "org": org_id, "role": role,
                            "starts": starts, "ends": ends})
+            audit_rights(self.ctx, actor, "position.appoint", member_id, org_id, None,
+                         {"role": role, "org": org_id, "starts": starts, "ends": ends})
             return convert.position(row)
 
     def end_position(self, actor: Actor, position_id: int, ends: date) -> None:
         with self.write():
             row = get_or_404(m.Position, position_id)
-            org = get_or_404(m.Org, row.org_id)
-            g = self.grants(actor)
-            branch_id = org.id if org.kind == OrgKind.BRANCH.value else org.parent_id
-            g.require(g.admin or (org.kind in (OrgKind.BRANCH.value, OrgKind.GROUP.value)
-                                  and g.leads(branch_id)), "perm.roster")
+            self.grants(actor).check("roster.end_position", member_target(
+                row.member_id, role=PositionRole(row.role), org_id=row.org_id))
+            if ends < row.starts:
+                raise ValidationError("period.end_before_start")
             m.Position.update(ends=ends).where(m.Position.id == row.id).execute()
             record_change(self.ctx, actor, "position.end", "position", row.id, {"ends": ends})
+            audit_rights(self.ctx, actor, "position.end", row.member_id, row.org_id,
+                         {"role": row.role, "org": row.org_id, "starts": row.starts,
+                          "ends": row.ends}, {"ends": ends})
 
     def positions(self, actor: Actor, member_id: int) -> list[c.Position]:
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.positions", member_target(member_id))
             return [convert.position(r) for r in m.Position.select()
                     .where(m.Position.member == member_id).order_by(m.Position.starts)]
 
@@ -522,8 +561,7 @@ class RosterService(Service):
                    note: str = "") -> int:
         """A committee term (3 years; 5 for 村/社区 branches)."""
         with self.write():
-            g = self.grants(actor)
-            g.require(g.leads(branch_id), "perm.roster")
+            self.grants(actor).check("roster.start_term", org_target(branch_id))
             if years not in (3, 5):
                 raise ValidationError("term.bad_years")
             ends = date(starts.year + years, starts.month, min(starts.day, 28))
@@ -535,15 +573,12 @@ class RosterService(Service):
 
     # -- SSH keys ---------------------------------------------------------------------------
 
-    def _key_admin(self, actor: Actor, member_id: int) -> None:
-        branch, _ = convert.current_membership(member_id, self.ctx.today())
-        g = self.grants(actor)
-        g.require(g.admin or (branch is not None and g.leads(branch)), "perm.keys")
-
     def add_key(self, actor: Actor, member_id: int, public_key: str) -> SshKeyInfo:
+        """A login key for the member: one's own, or a member whose rights are within the
+        actor's (a key opens the app as its member, with all their rights)."""
         with self.write():
-            self._key_admin(actor, member_id)
             get_or_404(m.Member, member_id)
+            self._check_member(actor, "roster.add_key", member_id)
             line, fp, comment = parse_public_key(public_key)
             existing = m.SshKey.get_or_none(m.SshKey.fingerprint == fp)
             if existing is not None and existing.removed_at is None:
@@ -557,6 +592,8 @@ class RosterService(Service):
                                          comment=comment, added_at=self.now()).id
             record_change(self.ctx, actor, "keys.add", "member", member_id,
                           {"fingerprint": fp, "comment": comment})
+            audit_rights(self.ctx, actor, "keys.add", member_id, self._branch_of(member_id),
+                         None, {"fingerprint": fp, "comment": comment})
             return SshKeyInfo(key_id, member_id, fp, comment, False)
 
     def remove_key(self, actor: Actor, fingerprint: str) -> None:
@@ -565,20 +602,25 @@ class RosterService(Service):
                                        & m.SshKey.removed_at.is_null())
             if row is None:
                 raise NotFound(what="ssh_key", id=fingerprint)
-            self._key_admin(actor, row.member_id)
+            self._check_member(actor, "roster.remove_key", row.member_id)
             m.SshKey.update(removed_at=self.now()).where(m.SshKey.id == row.id).execute()
             record_change(self.ctx, actor, "keys.remove", "member", row.member_id,
                           {"fingerprint": fingerprint})
+            audit_rights(self.ctx, actor, "keys.remove", row.member_id,
+                         self._branch_of(row.member_id),
+                         {"fingerprint": fingerprint, "comment": row.comment}, None)
+
+    def _branch_of(self, member_id: int) -> int | None:
+        return convert.current_membership(member_id, self.ctx.today())[0]
 
     def list_keys(self, actor: Actor, member_id: int | None = None) -> list[SshKeyInfo]:
         with self.read():
-            g = self.grants(actor)
+            # Without a member: every key, which no place but the administrator's reaches.
+            self.grants(actor).check("roster.list_keys", member_target(member_id)
+                                     if member_id is not None else NOWHERE)
             q = m.SshKey.select().where(m.SshKey.removed_at.is_null())
             if member_id is not None:
-                g.require(g.can_read_member(member_id), "perm.read")
                 q = q.where(m.SshKey.member == member_id)
-            else:
-                g.require(g.admin, "perm.keys")
             return [SshKeyInfo(r.id, r.member_id, r.fingerprint, r.comment, False)
                     for r in q.order_by(m.SshKey.id)]
 
@@ -587,8 +629,7 @@ class RosterService(Service):
         has none; for those who lead the branch (they may add and remove keys)."""
         today = self.ctx.today()
         with self.read():
-            g = self.grants(actor)
-            g.require(g.leads(branch_id), "perm.keys")
+            self.grants(actor).check("roster.branch_keys", branch_target(branch_id))
             members = list(
                 m.Member.select(m.Member.id, m.Member.name, m.Member.login)
                 .join(m.Membership, on=(m.Membership.member == m.Member.id))
@@ -623,6 +664,51 @@ class RosterService(Service):
             return Actor(member_id=row.id, name=row.name, login=row.login,
                          is_admin=row.is_admin, via="ssh")
 
+    def set_admin(self, actor: Actor, member_id: int, is_admin: bool) -> c.Member:
+        """Give or take the administrator flag: by the administrator only, never to or
+        from oneself (someone must stay able to undo it)."""
+        with self.write():
+            row = get_or_404(m.Member, member_id)
+            self.grants(actor).check("roster.set_admin", Target(member=member_id))
+            if member_id == actor.member_id:
+                raise ValidationError("member.admin_self")
+            before = bool(row.is_admin)
+            if before != bool(is_admin):
+                m.Member.update(is_admin=bool(is_admin), version=m.Member.version + 1).where(
+                    m.Member.id == row.id).execute()
+                record_change(self.ctx, actor, "member.admin", "member", row.id,
+                              {"is_admin": bool(is_admin)})
+                audit_rights(self.ctx, actor, "member.admin", row.id,
+                             self._branch_of(row.id), {"is_admin": before},
+                             {"is_admin": bool(is_admin)})
+            branch, group = convert.current_membership(member_id, self.ctx.today())
+            return convert.member(m.Member.get_by_id(row.id), branch, group)
+
+    def rights_audit(self, actor: Actor, org_id: int | None = None, *,
+                     member_id: int | None = None, limit: int = 1000) -> list[AuditEntry]:
+        """The trail of changes to rights, newest first: everything for the
+        administrator; for the upper level, what happened in the subtree of ``org_id``."""
+        with self.read():
+            self.grants(actor).check("roster.rights_audit", org_target(org_id)
+                                     if org_id is not None else NOWHERE)
+            q = m.RightsAudit.select()
+            if org_id is not None:
+                q = q.where(m.RightsAudit.org_id.in_(subtree_ids(org_id)))
+            if member_id is not None:
+                q = q.where(m.RightsAudit.member_id == member_id)
+            rows = list(q.order_by(m.RightsAudit.id.desc()).limit(max(1, min(limit, 10000))))
+            people = {i for r in rows for i in (r.actor_id, r.member_id) if i is not None}
+            names = dict(m.Member.select(m.Member.id, m.Member.name)
+                         .where(m.Member.id.in_(list(people) or [0])).tuples())
+            orgs = dict(m.Org.select(m.Org.id, m.Org.name).where(
+                m.Org.id.in_([r.org_id for r in rows if r.org_id] or [0])).tuples())
+            return [AuditEntry(
+                id=r.id, at=r.at, actor_id=r.actor_id, actor_name=names.get(r.actor_id, ""),
+                action=r.action, member_id=r.member_id,
+                member_name=names.get(r.member_id, ""), org_id=r.org_id,
+                org_name=orgs.get(r.org_id, ""), before=r.before, after=r.after)
+                for r in rows]
+
     def count_members(self) -> int:
         with self.read():
             return int(m.Member.select(fn.COUNT(m.Member.id)).scalar() or 0)
@@ -634,28 +720,27 @@ class RosterService(Service):
         what is not allowed. The writes still check for themselves."""
         with self.read():
             get_or_404(m.Member, member_id)
-            branch, _group = convert.current_membership(member_id, self.ctx.today())
-            return member_rights(self.grants(actor), member_id, branch)
+            g = self.grants(actor)
+            g.check("roster.rights", member_target(member_id))
+            return member_rights(g, member_id, self.ctx.today())
 
     def exemptions(self, actor: Actor, member_id: int) -> list[PeriodEntry]:
         """The member's periods exempt from 组织生活, newest first."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.exemptions", member_target(member_id))
             return period_entries(m.Exemption, member_id)
 
     def disciplines(self, actor: Actor, member_id: int) -> list[PeriodEntry]:
         """The member's 留党察看 periods, newest first."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.disciplines", member_target(member_id))
             return period_entries(m.Discipline, member_id)
 
     def end_discipline(self, actor: Actor, discipline_id: int, ends: date) -> None:
         """留党察看 ends (restored rights, or the period set at the start is shortened)."""
         with self.write():
             row = get_or_404(m.Discipline, discipline_id)
-            self._require_roster_of(actor, row.member_id)
+            self._check_member(actor, "roster.end_discipline", row.member_id)
             if ends <= row.starts:
                 raise ValidationError("period.end_before_start")
             m.Discipline.update(ends=ends).where(m.Discipline.id == row.id).execute()
@@ -666,25 +751,66 @@ class RosterService(Service):
         """Membership history with the names of branch and group and the transfer notes,
         newest first."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.membership_entries", member_target(member_id))
             return membership_entries(member_id)
 
     def position_entries(self, actor: Actor, member_id: int) -> list[PositionEntry]:
         """Posts the member held or holds, with the organisation's name, newest first."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.can_read_member(member_id), "perm.read")
+            self.grants(actor).check("roster.position_entries", member_target(member_id))
             return position_entries(member_id)
 
     def transfer_targets(self, actor: Actor) -> list[c.Org]:
         """Every branch of the tree a member may be transferred to (the receiving branch
         need not be one the actor can read). Officers with roster rights only."""
         with self.read():
-            g = self.grants(actor)
-            g.require(g.admin or any(g.roster(oid) for oid in g.roles), "perm.roster")
+            self.grants(actor).check("roster.transfer_targets", ANYWHERE)
             return [convert.org(r) for r in m.Org.select()
                     .where(m.Org.kind == OrgKind.BRANCH.value).order_by(m.Org.name, m.Org.id)]
+
+
+@frozen
+class AuditEntry:
+    """One change to someone's rights (``RosterService.rights_audit``). ``before`` and
+    ``after`` are canonical JSON ("" when there was nothing before, or is nothing after)."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    member_id: int | None
+    member_name: str
+    org_id: int | None
+    org_name: str
+    before: str
+    after: str
+
+
+def audit_rights(ctx: Context, actor: Actor | None, action: str, member_id: int | None,
+                 org_id: int | None, before: dict[str, Any] | None,
+                 after: dict[str, Any] | None) -> None:
+    """Write one entry of the rights audit, in the caller's transaction."""
+    m.RightsAudit.insert(
+        at=ctx.clock.now(), actor_id=actor.member_id if actor else None, action=action,
+        member_id=member_id, org_id=org_id,
+        before=canonical(before) if before is not None else "",
+        after=canonical(after) if after is not None else "").execute()
+
+
+def subtree_ids(org_id: int) -> list[int]:
+    """``org_id`` and every organisation below it."""
+    children: dict[int | None, list[int]] = {}
+    for oid, parent in m.Org.select(m.Org.id, m.Org.parent).tuples():
+        children.setdefault(parent, []).append(oid)
+    out, todo = [], [org_id]
+    while todo:
+        oid = todo.pop()
+        if oid in out:
+            continue
+        out.append(oid)
+        todo.extend(children.get(oid, []))
+    return out
 
 
 @frozen
@@ -695,6 +821,7 @@ class MemberRights:
     posts: bool  # appoint and end posts
     keys: bool  # add and remove SSH keys
     read_keys: bool
+    transfer: bool = False  # move out of the branch
 
 
 @frozen
@@ -740,10 +867,16 @@ class PositionEntry:
 # (which checks once for all of them). The caller holds a read transaction.
 
 
-def member_rights(g: Grants, member_id: int, branch: int | None) -> MemberRights:
-    leads = g.admin or (branch is not None and g.leads(branch))
-    return MemberRights(roster=g.admin or (branch is not None and g.roster(branch)),
-                        posts=leads, keys=leads, read_keys=g.can_read_member(member_id))
+def member_rights(g: Grants, member_id: int, day: date) -> MemberRights:
+    """The table's answers for one member, as the member page needs them."""
+    now = member_target(member_id, day)
+    return MemberRights(
+        roster=g.allows("roster.update_member", now),
+        posts=any(g.allows("roster.start_term", Target(places=((b, None),)))
+                  for b in now.branches()),
+        keys=g.allows("roster.add_key", now),
+        read_keys=g.allows("roster.list_keys", member_target(member_id)),
+        transfer=g.allows("roster.transfer", now))
 
 
 def period_entries(model: type[m.Exemption] | type[m.Discipline],

@@ -481,3 +481,26 @@ class PresenceChange(BaseModel):
 
 
 ALL_MODELS = (*ALL_MODELS, PresenceChange)
+
+
+class RightsAudit(BaseModel):
+    """One change to someone's rights: keys, login name, posts, branch membership, the
+    committee flag, the administrator flag. ``member_id`` is whose rights changed (none for
+    the committee flag), ``org_id`` the organisation it happened in (a branch, a group, or
+    the org of a post above), so that the upper level reads its subtree's entries.
+    ``before``/``after`` are canonical JSON. Plain ids, not foreign keys: the trail
+    outlives what it names."""
+
+    at = DateTimeField()
+    actor_id = IntegerField(null=True)
+    action = CharField(max_length=64)
+    member_id = IntegerField(null=True)
+    org_id = IntegerField(null=True)
+    before = TextField(default="")
+    after = TextField(default="")
+
+    class Meta:
+        indexes = ((("org_id", "id"), False), (("member_id", "id"), False))
+
+
+ALL_MODELS = (*ALL_MODELS, RightsAudit)

@@ -125,7 +125,7 @@ def test_transfer_does_not_change_an_old_meetings_roll(world, clock):
     svc.meetings.open(w.recorder, old.id)
     svc.meetings.close(w.recorder, old.id)
     before = {a.member_id for a in svc.meetings.record(w.secretary, old.id).attendance}
-    svc.roster.transfer(w.organiser, w.member.member_id, date(2026, 11, 28),
+    svc.roster.transfer(w.secretary, w.member.member_id, date(2026, 11, 28),
                         to_branch_id=w.other_branch_id, note="随子女迁居")
     after = {a.member_id for a in svc.meetings.record(w.secretary, old.id).attendance}
     assert before == after and w.member.member_id in after

@@ -137,9 +137,10 @@ def test_dossier_and_lists(world, clock):
     # Posts, with names; the organiser's page shows 组织委员.
     posts = svc.roster.position_entries(w.secretary, w.organiser.member_id)
     assert [(p.role, p.org_name) for p in posts] == [(PositionRole.ORGANIZATION, "第一党支部")]
-    # The member reads their own page but may change nothing.
+    # The member reads their own page and may change nothing but their own login keys.
     own = svc.queries.member_dossier(w.member, me)
-    assert not own.rights.roster and not own.rights.keys and own.keys == ()
+    assert not own.rights.roster and own.rights.keys and own.keys == ()
+    assert not own.rights.posts and not own.rights.transfer
     org = svc.queries.member_dossier(w.organiser, me)
     assert org.rights.roster and not org.rights.keys
     with pytest.raises(PermissionDenied):

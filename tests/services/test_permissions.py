@@ -128,7 +128,7 @@ def test_admin_may_create_orgs_others_not(world):
     refused(lambda: svc.roster.create_org(w.secretary, w.top_id, OrgKind.BRANCH, "x"),
             "perm.org")
     refused(lambda: svc.roster.appoint(w.secretary, w.member.member_id, w.top_id,
-                                       PositionRole.VIEWER, date(2026, 1, 1)), "perm.org")
+                                       PositionRole.VIEWER, date(2026, 1, 1)), "perm.posts")
 
 
 def test_leave_is_decided_by_secretary_or_group_leader_only(world):

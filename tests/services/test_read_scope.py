@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from branchtui.core.enums import PositionRole
-from branchtui.services.permissions import Grants
+from branchtui.services.permissions import Grants, branch_target
 from branchtui.store.db import is_sqlite
 from tests.factories import build_world
 
@@ -52,7 +52,8 @@ def test_a_write_drops_the_cached_grants(svc, counted):
     w = build_world(svc)
     counted.clear()
     with svc.queries.read():
-        assert not svc.queries.grants(w.member).leads(w.branch_id)
+        assert not svc.queries.grants(w.member).allows(
+            "minutes.verify", branch_target(w.branch_id))
         svc.queries.grants(w.member)
         assert len(counted) == 1  # cached within the read
     counted.clear()
@@ -60,4 +61,5 @@ def test_a_write_drops_the_cached_grants(svc, counted):
     svc.roster.appoint(w.admin, w.member.member_id, w.branch_id, PositionRole.SECRETARY,
                        starts=svc.ctx.today())
     with svc.queries.read():
-        assert svc.queries.grants(w.member).leads(w.branch_id)
+        assert svc.queries.grants(w.member).allows(
+            "minutes.verify", branch_target(w.branch_id))
