@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import argparse
-import getpass
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -191,7 +191,7 @@ def _init(url: str) -> int:
     org = _ask(t("cli.ask_org"), t("cli.ask_org_default"))
     branch = _ask(t("cli.ask_branch"), t("cli.ask_branch_default"))
     name = _ask(t("cli.ask_secretary"), None)
-    login = _ask(t("cli.ask_login"), getpass.getuser())
+    login = _ask(t("cli.ask_login"), os_login())
     admitted = _ask_date(t("cli.ask_admitted"))
     actor = svc.roster.bootstrap(org, branch, MemberDraft(name=name, login=login,
                                                           admitted=admitted,
@@ -222,10 +222,25 @@ def _ask_date(prompt: str) -> date | None:
             print(t("cli.bad_date", value=value))
 
 
+def os_login() -> str:
+    """The name of the account this process runs as, from its real uid.
+
+    Never ``getpass.getuser()``: it believes LOGNAME, USER, LNAME and USERNAME first, so
+    ``USER=shuji branchtui ...`` would act as shuji; and over OpenSSH a client may be able
+    to set them (AcceptEnv, ~/.ssh/environment)."""
+    import pwd
+
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid without a passwd entry (some containers): nobody to act as
+        raise BranchError("cli.no_os_account", uid=uid) from None
+
+
 def _local_actor(svc):  # -> Actor
     """The member whose login is the OS user; anyone else is refused clearly."""
     # Never an environment variable or an argument: the identity is the OS account.
-    return svc.roster.actor_for_login(getpass.getuser(), via="local")
+    return svc.roster.actor_for_login(os_login(), via="local")
 
 
 def _run(url: str) -> int:
@@ -303,9 +318,6 @@ def _login(args: argparse.Namespace) -> int:
     """OpenSSH's ``ForceCommand``: the OS account (authenticated by sshd) is the identity;
     the client's command (SSH_ORIGINAL_COMMAND) and the database variable are ignored, so
     pass ``--db`` in sshd_config."""
-    import os
-    import pwd
-
     from branchtui.services import Services
     from branchtui.session import both
     from branchtui.store.db import default_url
@@ -315,9 +327,8 @@ def _login(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     url = args.db or default_url()
     svc = Services.create(_open_checked(url))
-    # The account sshd authenticated, from the process's uid: getpass.getuser() would
-    # believe $USER/$LOGNAME, which a client may be able to set (AcceptEnv, ~/.ssh/environment).
-    actor = svc.roster.actor_for_login(pwd.getpwuid(os.getuid()).pw_name, via="sshd")
+    # The account sshd authenticated, by uid (see os_login).
+    actor = svc.roster.actor_for_login(os_login(), via="sshd")
     return _launch(svc, actor, url=url, exit_on_hangup=True)
 
 
@@ -408,7 +419,16 @@ def _keys(args: argparse.Namespace, url: str) -> int:
     if args.action == "add":
         if not args.target or not args.keyfile:
             raise BranchError("cli.keys_usage")
-        text = Path(args.keyfile).read_text(encoding="utf-8", errors="replace")
+        from branchtui.core.sshkeys import MAX_TEXT
+
+        try:
+            # At most one character more than a key may have: the parser refuses that, and
+            # a wrong path (a log, /dev/zero) is never read whole.
+            with open(args.keyfile, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(MAX_TEXT + 1)
+        except OSError as exc:
+            raise BranchError("cli.keyfile_unreadable", path=args.keyfile,
+                              reason=exc.strerror or type(exc).__name__) from None
         info = roster.add_key(actor, _member_ref(svc, args.target), text)
         print(t("cli.key_added", fingerprint=info.fingerprint))
         return EXIT_OK

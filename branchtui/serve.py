@@ -410,6 +410,20 @@ class _Server(asyncssh.SSHServer):
         return False
 
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        from branchtui.core import sshkeys
+        from branchtui.core.errors import ValidationError
+
+        peer = self.conn.get_extra_info("peername") if self.conn else None
+        # The rule `keys add` applies, applied again at every login: a key stored before
+        # the rule (a 1024-bit RSA key registered last year) is refused too, whatever the
+        # store holds. The blob is the one the client offered, as asyncssh received it.
+        try:
+            sshkeys.check_blob(key.public_data)
+        except ValidationError as exc:
+            log.info("refused weak key %s user=%r from=%s: %s %s",
+                     sshkeys.fingerprint(key.public_data), username, peer, exc.key,
+                     " ".join(f"{k}={v}" for k, v in exc.params.items()))
+            return False
         fingerprint = key_fingerprint(key)
         if fingerprint is None:
             return False
@@ -418,7 +432,6 @@ class _Server(asyncssh.SSHServer):
         except Exception:  # a database hiccup refuses the login, it never crashes the gateway
             log.exception("key lookup failed")
             return False
-        peer = self.conn.get_extra_info("peername") if self.conn else None
         # Last write wins, and that is the key that authenticated: asyncssh handles one
         # auth request at a time (a new one cancels the one in flight), checks the signature
         # right after this returns without yielding, and ignores requests once auth is

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pwd
 import subprocess
 import sys
 from datetime import datetime
@@ -16,17 +18,20 @@ from rich.cells import cell_len
 from branchtui.cli import main
 from branchtui.core.enums import AttendanceStatus, Obligation
 from branchtui.reports import render_report
-from branchtui.services import FixedClock, Services
+from branchtui.services import FixedClock, MemberDraft, Services
 from branchtui.store.db import open_database, upgrade
 from tests.conftest import NOW
+from tests.core.test_sshkeys import ed25519_blob, line_of, rsa_blob
 from tests.factories import build_world, draft
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str] | None = None,
+            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI in a fresh process, in a bare environment plus ``env``."""
     return subprocess.run([sys.executable, "-m", "branchtui.cli", *args], capture_output=True,
-                          text=True, timeout=120, env={"PATH": "/usr/bin:/bin",
-                                                       "LANG": "C.UTF-8",
-                                                       "HOME": "/tmp"})
+                          text=True, timeout=120, input=stdin,
+                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
+                               **(env or {})})
 
 
 def test_db_status_upgrade_and_refusal_of_an_old_schema(tmp_path):
@@ -160,3 +165,96 @@ def test_a_session_process_does_not_load_the_ssh_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+# -- who you are: the real uid, never the environment (issue 10, item 6) ----------------------
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+# Every variable getpass.getuser() would believe, all claiming the branch secretary.
+CLAIM_SHUJI = {"USER": "shuji", "LOGNAME": "shuji", "LNAME": "shuji", "USERNAME": "shuji"}
+not_shuji = pytest.mark.skipif(ME == "shuji", reason="the tests run as an account named shuji")
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The small branch (build_world) in a file the CLI can open; yields (url, world)."""
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    db = open_database(url)
+    upgrade(db)
+    yield url, build_world(Services.create(db, FixedClock(NOW)))
+    db.close()
+
+
+@not_shuji
+def test_user_and_logname_do_not_make_you_the_secretary(site, tmp_path):
+    url, w = site
+    shuji_key = w.svc.roster.add_key(w.secretary, w.secretary.member_id,
+                                     line_of(ed25519_blob(1), "shuji@desk"))
+    (tmp_path / "new.pub").write_text(line_of(ed25519_blob(2), "new"))
+    for args in (("keys", "list", "shuji"), ("report", "member"),
+                 ("keys", "add", "dangyuan", str(tmp_path / "new.pub"))):
+        out = run_cli("--db", url, *args, env=CLAIM_SHUJI)
+        # This account is bound to nobody: refused, and named by its real name.
+        assert out.returncode == 4, (args, out.stdout, out.stderr)
+        assert f"“{ME}” 未绑定任何党员" in out.stderr, (args, out.stderr)
+        assert shuji_key.fingerprint not in out.stdout and "Traceback" not in out.stderr
+    assert w.svc.roster.list_keys(w.admin, w.member.member_id) == []
+
+
+@not_shuji
+def test_init_offers_the_real_account_as_the_secretarys_login(tmp_path):
+    url = f"sqlite:///{tmp_path / 'first.sqlite3'}"
+    answers = "\n".join(["某某街道党工委", "", "", "王书记", "", "2001-07-01"]) + "\n"
+    out = run_cli("--db", url, "init", env=CLAIM_SHUJI, stdin=answers)
+    assert out.returncode == 0, out.stderr
+    assert f"[{ME}]" in out.stdout and "[shuji]" not in out.stdout  # the offered default
+    svc = Services.create(open_database(url))
+    assert svc.roster.actor_for_login(ME).name == "王书记"
+
+
+# -- branchtui keys add: one key, strong enough (issue 10, item 5) --------------------------
+
+
+@pytest.fixture
+def my_site(site):
+    """The small branch, administered by the OS account that runs the tests, so that the
+    CLI (acting as that account) may add keys."""
+    url, w = site
+    me = w.svc.roster.get_member(w.admin, w.admin.member_id)
+    w.svc.roster.update_member(w.admin, me.id, me.version, MemberDraft(
+        name=me.name, login=ME, admitted=me.admitted, full_since=me.full_since))
+    return url, w
+
+
+@pytest.mark.parametrize(("lang", "text", "words"), [
+    ("zh", line_of(rsa_blob(1024), "old[/] [@click=app.quit]x[/]"),
+     ("1024 位", "至少 2048 位", "ssh-keygen -t ed25519")),
+    ("en", line_of(rsa_blob(1024), "old"), ("only 1024 bits", "ssh-keygen -t ed25519")),
+    ("zh", "# two laptops\n" + line_of(ed25519_blob(1), "a") + "\n\n"
+     + line_of(ed25519_blob(2), "b") + "\n", ("2 个", "第 2, 4 行")),
+    ("en", line_of(ed25519_blob(1), "a") + "\n" + line_of(ed25519_blob(2), "b"),
+     ("found 2 keys", "1, 2")),
+    ("zh", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n", ("这是私钥", ".pub")),
+], ids=["rsa-1024", "rsa-1024-en", "two-keys", "two-keys-en", "private-key"])
+def test_keys_add_refuses_weak_keys_and_several_keys(my_site, tmp_path, lang, text, words):
+    url, w = my_site
+    path = tmp_path / "key.pub"
+    path.write_text(text)
+    out = run_cli("--lang", lang, "--db", url, "keys", "add", "dangyuan", str(path))
+    assert out.returncode == 4, (out.stdout, out.stderr)
+    assert all(word in out.stderr for word in words), out.stderr
+    assert "Traceback" not in out.stderr and not out.stdout
+    assert w.svc.roster.list_keys(w.admin, w.member.member_id) == []
+
+
+def test_keys_add_takes_one_good_key_and_says_when_the_file_cannot_be_read(my_site, tmp_path):
+    url, w = my_site
+    path = tmp_path / "key.pub"
+    path.write_text("# dangyuan's laptop\n" + line_of(rsa_blob(2048), "laptop") + "\n")
+    out = run_cli("--db", url, "keys", "add", "dangyuan", str(path), env=CLAIM_SHUJI)
+    assert out.returncode == 0, out.stderr
+    [key] = w.svc.roster.list_keys(w.admin, w.member.member_id)
+    assert key.fingerprint in out.stdout and key.comment == "laptop"
+    missing = run_cli("--db", url, "keys", "add", "dangyuan", str(tmp_path / "nope.pub"))
+    assert missing.returncode == 4 and "无法读取公钥文件" in missing.stderr
+    assert "Traceback" not in missing.stderr

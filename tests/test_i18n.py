@@ -36,3 +36,24 @@ def test_an_empty_environment_is_the_default_chinese(env: dict[str, str],
                           "from branchtui.i18n import detect_language as d; print(d())"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == expected, (env, out)
+
+
+def test_key_messages_exist_in_both_languages_with_the_same_fields() -> None:
+    """The refusals of core.sshkeys reach secretaries in either language; a field missing
+    from one translation would print as ``{bits}``."""
+    import string
+
+    from branchtui.i18n import CATALOGUE
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    keys = {k for k in CATALOGUE["zh"] if k.startswith("keys.")}
+    assert {"keys.bad_key", "keys.several", "keys.extra_text", "keys.private_key",
+            "keys.rsa_too_short", "keys.unsupported_type"} <= keys
+    assert keys == {k for k in CATALOGUE["en"] if k.startswith("keys.")}
+    for key in keys:
+        assert fields(CATALOGUE["zh"][key]) == fields(CATALOGUE["en"][key]), key
+    for key in ("keys.bad_key", "keys.rsa_too_short", "keys.unsupported_type"):
+        for lang in ("zh", "en"):
+            assert "ssh-keygen -t ed25519" in CATALOGUE[lang][key], (lang, key)

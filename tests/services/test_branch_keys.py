@@ -6,9 +6,13 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from branchtui.core.errors import PermissionDenied
+from branchtui.core.errors import PermissionDenied, ValidationError
+from branchtui.services.roster import KEY_TYPES, parse_public_key
 from tests.conftest import HOSTILE
+from tests.core.test_sshkeys import ed25519_blob, line_of, rsa_blob
 from tests.factories import build_world
 
 
@@ -56,3 +60,27 @@ def test_only_those_who_lead_the_branch_may_look(world):
             svc.roster.branch_keys(who, w.branch_id)
         assert err.value.key == "perm.keys"
     assert svc.roster.branch_keys(w.admin, w.branch_id)
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    (line_of(rsa_blob(1024), "old" + HOSTILE), "keys.rsa_too_short"),
+    (line_of(ed25519_blob(1), "a") + "\n" + line_of(ed25519_blob(2), "b"), "keys.several"),
+    (line_of(ed25519_blob(1), "a " + line_of(ed25519_blob(2), "b")), "keys.several"),
+])
+def test_weak_keys_and_several_keys_are_refused_and_nothing_is_stored(world, text, key):
+    """Issue 10: a 1024-bit RSA key was accepted; of two keys the first was kept and the
+    second stored as its comment."""
+    w, svc = world, world.svc
+    with pytest.raises(ValidationError) as err:
+        svc.roster.add_key(w.secretary, w.member.member_id, text)
+    assert err.value.key == key
+    assert svc.roster.list_keys(w.admin) == []
+
+
+@given(st.text(max_size=300))
+def test_any_pasted_text_is_a_key_or_a_validation_error(text):
+    try:
+        line, fingerprint, _comment = parse_public_key(text)
+    except ValidationError:
+        return
+    assert fingerprint.startswith("SHA256:") and line.split()[0] in KEY_TYPES

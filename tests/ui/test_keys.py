@@ -3,8 +3,11 @@ add a key by pasting it, remove one; members are refused with the reason."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual import events
+from textual.widgets import DataTable, Static, TextArea
 
 from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services
@@ -12,6 +15,7 @@ from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.keys import KeysScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, NOW
+from tests.core.test_sshkeys import ed25519_blob, line_of, rsa_blob
 from tests.factories import build_world
 from tests.services.test_branch_keys import key_line
 
@@ -60,7 +64,7 @@ async def test_secretary_adds_and_removes_a_key_from_the_keyboard_at_80x24(world
         await pilot.press("a")
         await pilot.pause()
         comment = "zhou@laptop" + HOSTILE_LINK + FULLWIDTH + HOSTILE
-        app.screen.query_one("#f-key", Input).value = key_line(7, comment)
+        app.screen.query_one("#f-key", TextArea).text = key_line(7, comment)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert app.is_running and app.screen is screen
@@ -76,13 +80,19 @@ async def test_secretary_adds_and_removes_a_key_from_the_keyboard_at_80x24(world
         assert w.svc.roster.list_keys(w.secretary, w.member.member_id) == []
 
 
-async def test_remove_is_disabled_on_a_member_without_a_key(world):
-    w = world
+@asynccontextmanager
+async def keys_screen(w, size: tuple[int, int] = (100, 30)):
+    """The secretary's app on the branch's keys screen: (app, pilot, screen)."""
     app = BranchApp(w.svc, w.secretary)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         app.push_screen(KeysScreen(w.branch_id))
         await settle(pilot, app)
-        screen = app.screen
+        assert isinstance(app.screen, KeysScreen)
+        yield app, pilot, app.screen
+
+
+async def test_remove_is_disabled_on_a_member_without_a_key(world):
+    async with keys_screen(world) as (app, pilot, screen):
         assert screen.check_action("remove", ()) is False
         await pilot.press("d")
         await settle(pilot, app)
@@ -102,3 +112,37 @@ async def test_a_member_is_refused_with_the_reason_in_english(world):
             assert app.screen.query_one("#keys-table", DataTable).row_count == 0
     finally:
         set_language("zh")
+
+
+@pytest.mark.parametrize(("pasted", "words"), [
+    (line_of(rsa_blob(1024), "old" + HOSTILE_LINK + HOSTILE),
+     ("1024 位", "至少 2048 位", "ssh-keygen -t ed25519")),
+    # Both lines must reach the check: an Input keeps only the first line of a paste, and
+    # the first key was then registered as if it were all that was pasted.
+    (line_of(ed25519_blob(1), "a" + HOSTILE_LINK) + "\n" + line_of(ed25519_blob(2), HOSTILE),
+     ("2 个", "第 1, 2 行")),
+], ids=["rsa-1024", "two-keys"])
+async def test_a_pasted_weak_key_or_two_keys_are_refused_inline(world, pasted, words):
+    w = world
+    async with keys_screen(w, size=(80, 24)) as (app, pilot, screen):
+        assert screen.rows is not None
+        table = screen.query_one("#keys-table", DataTable)
+        table.focus()
+        table.move_cursor(row=next(i for i, r in enumerate(screen.rows)
+                                   if r.member_id == w.member.member_id))
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        app.post_message(events.Paste(pasted))  # as the terminal delivers a paste
+        await pilot.pause()
+        assert dialog.query_one("#f-key", TextArea).text == pasted
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.is_running and app.screen is dialog, "refused: the dialog stays open"
+        error = str(dialog.query_one("#form-error", Static).render())
+        assert all(word in error for word in words), error
+        assert dialog.query_one("#f-key", TextArea).text == pasted, "the input is kept"
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen is screen and all("尚无密钥" in r for r in rows(table))
+    assert w.svc.roster.list_keys(w.admin) == []

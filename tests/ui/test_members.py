@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from textual.widgets import DataTable, Input, Select, Sparkline, Static
+from textual.widgets import DataTable, Input, Select, Sparkline, Static, TextArea
 
 from branchtui.core.enums import AttendanceStatus, Obligation
 from branchtui.i18n import set_language
@@ -412,11 +412,11 @@ async def test_secretary_confirms_appoints_ends_post_and_manages_keys(world):
             "宣传委员 第一党支部 2026-11-27 至 2026-12-31 有效"]
         await pilot.press("k")
         await pilot.pause()
-        app.screen.query_one("#f-key", Input).value = "not a key" + HOSTILE
+        app.screen.query_one("#f-key", TextArea).text = "not a key" + HOSTILE
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert "无法识别" in text_of(app.screen, "#form-error")
-        app.screen.query_one("#f-key", Input).value = _ed25519_line("zhou@laptop" + HOSTILE)
+        app.screen.query_one("#f-key", TextArea).text = _ed25519_line("zhou@laptop" + HOSTILE)
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         keys = rows(screen.query_one("#member-keys", DataTable))

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from branchtui.core import model as c
 from branchtui.core.dates import parse_day
@@ -50,6 +50,9 @@ class Field:
     options: Sequence[tuple[str, str]] | None = None  # (shown text, value): a Select
     placeholder: str = ""
     blank: bool = True  # a Select may be left empty
+    # A TextArea instead of an Input: an Input keeps only the first line of a paste, so a
+    # pasted text of several lines (two SSH keys) would lose the rest without a word.
+    multiline: bool = False
 
 
 Build = Callable[[dict[str, str]], Callable[[], Any]]
@@ -113,6 +116,7 @@ class FormDialog(Translated, ModalScreen[Any]):
     FormDialog .form-label { margin: 1 0 0 0; color: $text-muted; }
     FormDialog #form-intro { margin: 1 0 0 0; height: auto; }
     FormDialog #form-error { color: $error; height: auto; margin: 1 0 0 0; }
+    FormDialog TextArea { height: 6; }
     FormDialog .buttons { height: auto; margin: 1 0 0 0; }
     FormDialog .buttons Button { margin: 0 1 0 0; }
     """
@@ -137,6 +141,9 @@ class FormDialog(Translated, ModalScreen[Any]):
                                  value=f.value if f.value else Select.NULL,
                                  allow_blank=f.blank, prompt=t("ui_members.choose"),
                                  id=f"f-{f.name}")
+                elif f.multiline:
+                    yield TextArea(f.value, soft_wrap=True, tab_behavior="focus",
+                                   placeholder=f.placeholder, id=f"f-{f.name}")
                 else:
                     yield Input(value=f.value, placeholder=f.placeholder, id=f"f-{f.name}")
             yield Static(id="form-error")
@@ -154,6 +161,8 @@ class FormDialog(Translated, ModalScreen[Any]):
             widget = self.query_one(f"#f-{f.name}")
             if isinstance(widget, Select):
                 out[f.name] = "" if widget.is_blank() else str(widget.value)
+            elif isinstance(widget, TextArea):
+                out[f.name] = widget.text
             else:
                 assert isinstance(widget, Input)
                 out[f.name] = widget.value
@@ -166,6 +175,8 @@ class FormDialog(Translated, ModalScreen[Any]):
                 widget.value = value if value else Select.NULL
             elif isinstance(widget, Input):
                 widget.value = value
+            elif isinstance(widget, TextArea):
+                widget.load_text(value)
 
     def show_error(self, text: str) -> None:
         self.query_one("#form-error", Static).update(content(text))
@@ -489,7 +500,8 @@ def appoint_dialog(services: Any, actor: Any, member: c.Member, branch: tuple[in
 
 def key_dialog(services: Any, actor: Any, member_id: int, name: str) -> FormDialog:
     """Register an SSH public key by pasting its line."""
-    fields = [Field("key", t("ui_members.field_key"), placeholder="ssh-ed25519 AAAA… 备注")]
+    fields = [Field("key", t("ui_members.field_key"), placeholder="ssh-ed25519 AAAA… 备注",
+                    multiline=True)]
 
     def build(values: dict[str, str]) -> Callable[[], Any]:
         text = values["key"]
