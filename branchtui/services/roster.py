@@ -291,9 +291,12 @@ class RosterService(Service):
                    note: str = "") -> c.Member:
         """A new member joining the branch (admission, or a transfer in from outside)."""
         with self.write():
-            self.grants(actor).check("roster.add_member", branch_target(branch_id, group_id))
+            g = self.grants(actor)
+            g.check("roster.add_member", branch_target(branch_id, group_id))
             _check_dates(d)
             login = _login(d.login)
+            if login:  # the new member's login name is given as any other (set_login)
+                g.check("roster.set_login", branch_target(branch_id, group_id))
             if login and m.Member.select().where(m.Member.login == login).exists():
                 raise ValidationError("member.login_taken", login=login)
             self._check_group(branch_id, group_id)

@@ -54,7 +54,10 @@ def test_secretary_runs_the_branch(world, open_meeting):
 def test_organisation_officer_keeps_roster_and_attendance_not_schedule(world, open_meeting):
     svc, w = world.svc, world
     svc.meetings.mark(w.organiser, open_meeting.id, w.member.member_id, AttendanceStatus.LATE)
-    svc.roster.add_member(w.organiser, w.branch_id, MemberDraft(name="新党员", login="xin"),
+    # A login name is the secretary's to give (issue 10): the 组织委员 adds without one.
+    refused(lambda: svc.roster.add_member(w.organiser, w.branch_id,
+                                          MemberDraft(name="新党员", login="xin")), "perm.login")
+    svc.roster.add_member(w.organiser, w.branch_id, MemberDraft(name="新党员"),
                           starts=date(2026, 11, 27))
     refused(lambda: svc.meetings.schedule(w.organiser, draft(w, datetime(2026, 12, 4, 10))),
             "perm.schedule")

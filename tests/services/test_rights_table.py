@@ -330,7 +330,7 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
                                           lambda: ANYWHERE),
     "roster.add_member": lambda o: (
         lambda: o.svc.roster.add_member(o.actor, o.side.branch,
-                                        MemberDraft(name="新人[/]", login="xinren")),
+                                        MemberDraft(name="新人[/]")),
         lambda: branch_target(o.side.branch)),
     "roster.update_member": lambda o: (
         lambda: o.svc.roster.update_member(
