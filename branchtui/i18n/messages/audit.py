@@ -46,6 +46,9 @@ ZH: dict[str, str] = {
     "audit.head_org": "权限变更记录：{org}及其下级组织，共 {n} 条（最新的在前）",
     "audit.empty": "尚无权限变更记录。",
     "audit.loading": "正在读取……",
+    "audit.nav": "权限变更记录 Rights audit",
+    "audit.nav_key": "权限记录",
+    "audit.nav_help": "谁在何时更改了谁的登录密钥、登录名、职务和组织关系",
 }
 
 EN: dict[str, str] = {
@@ -90,4 +93,7 @@ EN: dict[str, str] = {
     "audit.head_org": "Rights audit: {org} and below, {n} entries (newest first)",
     "audit.empty": "No change to rights yet.",
     "audit.loading": "Loading…",
+    "audit.nav": "Rights audit 权限变更记录",
+    "audit.nav_key": "Audit",
+    "audit.nav_help": "Who changed whose login keys, login names, posts and membership, and when",
 }
