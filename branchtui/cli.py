@@ -4,7 +4,7 @@
     branchtui init                                 first run: schema, organisation, secretary
     branchtui db upgrade | status                  schema (an admin step)
     branchtui demo [--profile A|B|stress] [--db URL] [--build-only] [--fresh] [--as ROLE]
-    branchtui report compliance|attendance|member  tables (plain, github, csv, json)
+    branchtui report compliance|attendance|member|audit  tables (plain, github, csv, json)
     branchtui keys add|list|remove                 SSH public keys of members
     branchtui serve --host-key PATH [--port 2222]  the SSH gateway (one app process per session)
     branchtui login                                for OpenSSH's ForceCommand
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=20261127)
 
     rep = sub.add_parser("report", parents=[common], help=t("cli.cmd_report"))
-    rep.add_argument("kind", choices=("compliance", "attendance", "member"))
+    rep.add_argument("kind", choices=("compliance", "attendance", "member", "audit"))
     rep.add_argument("--org", type=int, help=t("cli.opt_org"))
     rep.add_argument("--period", help=t("cli.opt_period"))
     rep.add_argument("--member", help=t("cli.opt_member"))

@@ -258,3 +258,79 @@ def test_keys_add_takes_one_good_key_and_says_when_the_file_cannot_be_read(my_si
     missing = run_cli("--db", url, "keys", "add", "dangyuan", str(tmp_path / "nope.pub"))
     assert missing.returncode == 4 and "无法读取公钥文件" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def _rights_changes(w) -> str:
+    """A key with a hostile comment, then a new login for 孙党员: two audit entries."""
+    from branchtui.services import MemberDraft
+    from tests.conftest import HOSTILE_LINK
+    from tests.services.test_branch_keys import key_line
+
+    comment = "sun@laptop" + HOSTILE_LINK
+    w.svc.roster.add_key(w.secretary, w.member.member_id, key_line(5, comment))
+    mem = w.svc.roster.get_member(w.admin, w.member.member_id)
+    w.svc.roster.update_member(w.secretary, mem.id, mem.version,
+                               MemberDraft(name=mem.name, login="sun2"))
+    return comment
+
+
+def test_audit_report_reads_as_words_in_every_format(world):
+    import re
+
+    from branchtui.core.errors import PermissionDenied
+    from branchtui.i18n import set_language
+
+    svc, w = world.svc, world
+    comment = _rights_changes(w)
+    plain = render_report(svc, w.admin, "audit")
+    lines = plain.splitlines()
+    assert lines[0].split()[:3] == ["时间", "操作人", "操作"], lines[0]
+    # Newest first, to the second, with the action and the change in words, not JSON.
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+张书记\s+更改登录名", lines[2]), lines[2]
+    assert "登录名：dangyuan" in lines[2] and "登录名：sun2" in lines[2]
+    assert "添加登录密钥" in lines[3] and comment in lines[3] and "{" not in plain
+    # The upper level reads the same entries without naming its organisation.
+    assert render_report(svc, w.viewer, "audit") == plain
+    rows = list(csv.reader(io.StringIO(render_report(svc, w.viewer, "audit", fmt="csv"))))
+    assert rows[0] == ["时间", "操作人", "操作", "党员", "组织", "变更前", "变更后"]
+    assert rows[1][2] == "更改登录名" and rows[1][3] == "孙党员（老）"
+    data = json.loads(render_report(svc, w.admin, "audit", fmt="json"))
+    assert set(data[0]) == {"id", "at", "actor_id", "actor", "action", "member_id", "member",
+                            "org_id", "org", "before", "after"}
+    assert (data[0]["action"], data[0]["before"], data[0]["after"]) == (
+        "member.login", {"login": "dangyuan"}, {"login": "sun2"})
+    assert data[1]["action"] == "keys.add" and data[1]["before"] is None
+    assert data[1]["after"]["comment"] == comment
+    # Only that member's entries with --member.
+    assert all(e["member_id"] == w.member.member_id for e in json.loads(
+        render_report(svc, w.admin, "audit", member="sun2", fmt="json")))
+    set_language("en")
+    try:
+        en = render_report(svc, w.admin, "audit", fmt="github")
+        assert "login name changed" in en and "login: dangyuan" in en and "login: sun2" in en
+        assert "login key added" in en and "| Time" in en.splitlines()[0]
+    finally:
+        set_language("zh")
+    for refused in (w.secretary, w.member):
+        with pytest.raises(PermissionDenied):
+            render_report(svc, refused, "audit")
+
+
+def test_audit_report_from_the_command_line_for_every_persona(tmp_path):
+    """No traceback for anyone: the administrator and the upper level get a table, the
+    others the refusal in their language and exit code 4."""
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert run_cli("demo", "--db", url, "--build-only").returncode == 0
+    for login in ("admin", "shangji"):
+        out = run_cli("report", "audit", "--db", url, "--as", login)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split()[:3] == ["时间", "操作人", "操作"], out.stdout
+    for login in ("shuji", "dangyuan", "xiaozhibu"):
+        out = run_cli("report", "audit", "--db", url, "--as", login)
+        assert out.returncode == 4 and "Traceback" not in out.stderr
+        assert "只有系统管理员和上级党组织可以查看权限变更记录" in out.stderr
+    en = run_cli("--lang", "en", "report", "audit", "--db", url, "--as", "jilu")
+    assert en.returncode == 4 and "Only the administrator" in en.stderr
+    # The upper level has no branch of its own: the attendance report says so, no IndexError.
+    att = run_cli("report", "attendance", "--db", url, "--as", "shangji")
+    assert att.returncode == 4 and "Traceback" not in att.stderr, att.stderr

@@ -230,6 +230,9 @@ RIGHTS: dict[str, Right] = {
     "roster.branch_keys": _read(LEAD_WRITE, "perm.keys"),
     # -- the audit of rights --------------------------------------------------------------------
     "roster.rights_audit": _read(f"{ADMIN} upper@below", "perm.audit"),
+    # Anyone may ask where they would read the audit from: the answer is None for those
+    # the row above refuses.
+    "roster.audit_scope": _read(ANYONE),
     # -- scheduling ---------------------------------------------------------------------------
     "meetings.schedule": _write(SCHEDULE, "perm.schedule"),
     "meetings.reschedule": _write(SCHEDULE, "perm.schedule"),

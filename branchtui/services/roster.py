@@ -699,6 +699,26 @@ class RosterService(Service):
                 org_name=orgs.get(r.org_id, ""), before=r.before, after=r.after)
                 for r in rows]
 
+    def audit_scope(self, actor: Actor) -> AuditScope | None:
+        """Where the actor reads the rights audit from: the whole tree for the administrator
+        (``org_id`` None), the widest organisation above the branches where they hold a
+        post for the upper level; None for anyone the table refuses (screens and reports
+        then ask ``rights_audit`` anyway, which says why)."""
+        with self.read():
+            g = self.grants(actor)
+            g.check("roster.audit_scope")
+            if g.admin:
+                return AuditScope(org_id=None, org_name="")
+            readable = [o for o in g.upper
+                        if g.allows("roster.rights_audit", org_target(o))]
+            if not readable:
+                return None
+            # The widest: fewest organisations above it, then the oldest.
+            org_id = min(readable, key=lambda o: (len(g.ancestors(o)), o))
+            return AuditScope(org_id=org_id,
+                              org_name=m.Org.select(m.Org.name)
+                              .where(m.Org.id == org_id).scalar() or "")
+
     def count_members(self) -> int:
         with self.read():
             return int(m.Member.select(fn.COUNT(m.Member.id)).scalar() or 0)
@@ -775,6 +795,15 @@ class AuditEntry:
     org_name: str
     before: str
     after: str
+
+
+@frozen
+class AuditScope:
+    """The part of the rights audit an actor reads (``RosterService.audit_scope``):
+    ``org_id`` None is the whole tree."""
+
+    org_id: int | None
+    org_name: str
 
 
 def audit_rights(ctx: Context, actor: Actor | None, action: str, member_id: int | None,

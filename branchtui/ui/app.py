@@ -2,7 +2,8 @@
 render frozen core objects; every user string goes through ``ui.text``.
 
 Navigation is global: F2 meetings, F3 members, F4 rectification, F6 my record, F7 leave
-to decide, F8 民主评议, F9 home; F1 help; Ctrl+P the command palette, where every action is
+to decide, F8 民主评议, F9 home, F12 the rights audit (for the administrator and the upper
+level only); F1 help; Ctrl+P the command palette, where every action is
 found by its Chinese or English name. Screens are imported on first use, which keeps the
 start-up (measured in bench/startup.py) to what the home screen needs.
 """
@@ -33,6 +34,7 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
     ("go_leave_inbox", "f7", "ui.nav_leave", "ui.nav_leave_help"),
     ("go_appraisal", "f8", "ui.nav_appraisal", "ui.nav_appraisal_help"),
     ("go_home", "f9", "ui.nav_home", "ui.nav_home_help"),
+    ("go_audit", "f12", "audit.nav", "audit.nav_help"),
 )
 
 
@@ -63,6 +65,9 @@ class BranchApp(Translated, App[int]):
         self._watcher: Any = None
         self.connection = ConnectionStatus(self)  # "reconnecting…" / "back", app-wide
         self._pixel_size: Any = None  # of the last Resize let through (see _on_resize)
+        # Whether the actor reads the rights audit (F12): asked off the event loop once per
+        # actor; until the answer comes the key is hidden.
+        self.may_audit = False
 
     def on_mount(self) -> None:
         from branchtui.ui.screens.home import HomeScreen
@@ -72,6 +77,8 @@ class BranchApp(Translated, App[int]):
             self.push_screen(PersonaScreen(self.personas))
         else:
             self.push_screen(HomeScreen())
+        if self.actor is not None:
+            self._check_audit(self.actor)
         self.connection.start()
         if self.db_url:
             from branchtui.services.presence import EVERYTHING, ChangeWatcher
@@ -121,9 +128,25 @@ class BranchApp(Translated, App[int]):
         from branchtui.ui.screens.home import HomeScreen
 
         self.actor = actor
+        self.may_audit = False
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(HomeScreen())
+        self._check_audit(actor)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audit_scope")
+    def _check_audit(self, actor: Actor) -> None:
+        """Ask the service whether ``actor`` reads the rights audit, to offer F12 or not."""
+        try:
+            may = self.services.roster.audit_scope(actor) is not None
+        except BranchError:
+            may = False
+        self.call_from_thread(self._set_may_audit, actor, may)
+
+    def _set_may_audit(self, actor: Actor, may: bool) -> None:
+        if actor is self.actor:  # a persona switched meanwhile asks again for itself
+            self.may_audit = may
+            self.screen.refresh_bindings()
 
     # -- navigation ---------------------------------------------------------------------------
 
@@ -165,6 +188,11 @@ class BranchApp(Translated, App[int]):
         from branchtui.ui.screens.leave import LeaveInboxScreen
 
         self._open(LeaveInboxScreen)
+
+    def action_go_audit(self) -> None:
+        from branchtui.ui.screens.audit import AuditScreen
+
+        self._open(AuditScreen)
 
     def action_go_keys(self) -> None:
         """The login keys of the actor's branch (the roster's ``k``; the secretary's)."""
@@ -208,6 +236,8 @@ class BranchApp(Translated, App[int]):
         # Switching persona exists in demo mode only: hidden otherwise (e.g. over SSH).
         if action == "switch_persona":
             return bool(self.personas)
+        if action == "go_audit":
+            return self.may_audit
         return True
 
     def action_switch_persona(self) -> None:
@@ -220,6 +250,8 @@ class BranchApp(Translated, App[int]):
         # Every action reachable by its Chinese and English names.
         yield SystemCommand(t("ui.cmd_help"), t("ui.cmd_help_help"), self.action_help)
         for action, _key, name, help_key in NAVIGATION:
+            if action == "go_audit" and not self.may_audit:
+                continue
             callback: Any = getattr(self, f"action_{action}")
             yield SystemCommand(t(name), t(help_key), callback)
         if self.personas:

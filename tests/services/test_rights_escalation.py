@@ -11,6 +11,7 @@ import pytest
 from branchtui.core.enums import PositionRole
 from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.services import MemberDraft
+from branchtui.services.roster import AuditScope
 from tests.conftest import HOSTILE_LINK, on_both_backends
 from tests.factories import JOINED, build_world
 from tests.services.test_rights_table import fake_key
@@ -167,3 +168,17 @@ def test_every_change_to_rights_is_in_the_audit(world):
         svc.roster.set_admin(w.admin, w.admin.member_id, False)
     refused(lambda: svc.roster.set_admin(w.other_secretary, w.member.member_id, True),
             "perm.admin_flag")
+
+
+@on_both_backends
+def test_where_each_actor_reads_the_audit_from(world):
+    """The administrator reads the whole tree; the upper level its own organisation above
+    the branches; a branch secretary or a member nowhere (None, and ``rights_audit``
+    refuses them)."""
+    svc, w = world.svc, world
+    assert svc.roster.audit_scope(w.admin) == AuditScope(org_id=None, org_name="")
+    upper = svc.roster.audit_scope(w.viewer)
+    assert upper is not None and upper.org_id == w.top_id and upper.org_name
+    for actor in (w.secretary, w.other_secretary, w.member):
+        assert svc.roster.audit_scope(actor) is None
+        refused(lambda a=actor: svc.roster.rights_audit(a), "perm.audit")

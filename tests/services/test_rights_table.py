@@ -414,6 +414,8 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
     "roster.rights_audit": lambda o: (
         lambda: o.svc.roster.rights_audit(o.actor, o.side.branch),
         lambda: org_target(o.side.branch)),
+    "roster.audit_scope": lambda o: (lambda: o.svc.roster.audit_scope(o.actor),
+                                     lambda: NOWHERE),
     # meetings: scheduling
     "meetings.schedule": lambda o: (lambda: o.svc.meetings.schedule(o.actor, _draft(o)),
                                     lambda: branch_target(o.side.branch)),

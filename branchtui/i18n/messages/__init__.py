@@ -1,6 +1,7 @@
 """Catalogue parts, one module per area; each defines ``ZH`` and ``EN`` dicts."""
 
 from branchtui.i18n.messages import (
+    audit,
     cli,
     common,
     compliance,
@@ -18,4 +19,4 @@ from branchtui.i18n.messages import (
 )
 
 ALL = (common, rules, recurrence, compliance, services, cli, ui, ui_meetings, ui_attendance,
-       ui_minutes, ui_orglife, ui_members, ui_mine, serve)
+       ui_minutes, ui_orglife, ui_members, ui_mine, serve, audit)
