@@ -45,6 +45,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from peewee import JOIN
+
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import PermissionDenied
 from branchtui.core.frozen import cached_dataclass, frozen
@@ -453,24 +455,27 @@ class Grants:
     @classmethod
     def load(cls, actor: Actor, day: date) -> Grants:
         g = cls(actor=actor, day=day)
+        # One statement: the member's row (for the administrator flag, read from the store
+        # rather than from the Actor the caller built, so that a flag taken away takes
+        # effect at the next call) and the posts held on the day, if any.
         q = (
-            m.Position.select(m.Position.org, m.Position.role, m.Org.kind)
-            .join(m.Org)
-            .where(
-                (m.Position.member == actor.member_id)
-                & (m.Position.starts <= day)
-                & (m.Position.ends.is_null() | (m.Position.ends > day))
-            )
+            m.Member.select(m.Member.is_admin, m.Position.org, m.Position.role, m.Org.kind)
+            .join(m.Position, JOIN.LEFT_OUTER, on=(
+                (m.Position.member == m.Member.id) & (m.Position.starts <= day)
+                & (m.Position.ends.is_null() | (m.Position.ends > day))))
+            .join(m.Org, JOIN.LEFT_OUTER, on=(m.Position.org == m.Org.id))
+            .where(m.Member.id == actor.member_id)
             .tuples()
         )
-        for org_id, role, kind in q:
+        admin = False
+        for is_admin, org_id, role, kind in q:
+            admin = bool(is_admin)
+            if org_id is None:
+                continue
             g.roles.setdefault(org_id, set()).add(PositionRole(role))
             if OrgKind(kind) in UPPER_KINDS:
                 g.upper.add(org_id)
-        # The administrator flag is read from the store, not from the Actor the caller
-        # built: a flag taken away takes effect at the next call.
-        g._memo["admin"] = bool(m.Member.select(m.Member.is_admin)
-                                .where(m.Member.id == actor.member_id).scalar())
+        g._memo["admin"] = admin
         return g
 
     # -- the table ----------------------------------------------------------------------
