@@ -12,6 +12,10 @@ from branchtui.core.enums import PositionRole
 
 # Fields that hold an organisation's id: shown by name when the reader knows it.
 ORG_FIELDS = frozenset({"branch", "group", "org"})
+# The order fields are read in; others follow by name.
+ORDER = {name: i for i, name in enumerate((
+    "role", "login", "is_admin", "has_committee", "fingerprint", "comment", "org", "branch",
+    "group", "starts", "on", "ends", "posts_ended"))}
 
 
 def action_label(action: str) -> str:
@@ -38,9 +42,12 @@ def describe(raw: str, org_names: Mapping[int, str]) -> str:
     data = fields(raw)
     if not data:
         return ""
+    # What changed first (the post, the login), where and when after; nothing said of
+    # what is empty (an open-ended post has no end).
+    ordered = sorted(data.items(), key=lambda kv: (ORDER.get(kv[0], len(ORDER)), kv[0]))
     return t("audit.sep").join(
         t("audit.pair", label=_label(k), value=_value(k, v, org_names))
-        for k, v in data.items())
+        for k, v in ordered if v is not None)
 
 
 def _label(key: str) -> str:

@@ -82,6 +82,7 @@ from branchtui.store.models import (
     Problem,
     Rectification,
     RectProgress,
+    RightsAudit,
     Series,
     SeriesException,
     Speech,
@@ -541,6 +542,7 @@ _COLUMNS: dict[type[Model], tuple[str, ...]] = {
         "prev_hash",
         "hash",
     ),
+    RightsAudit: ("id", "at", "actor_id", "action", "member_id", "org_id", "before", "after"),
 }
 
 
@@ -2492,9 +2494,24 @@ class _Generator:
 
     # -- the end --------------------------------------------------------------------------------
 
+    def _audit_posts(self) -> None:
+        """The rights audit of the demo: every post as the administrator's appointment on
+        its first day, so that the audit screen and report have a history to show."""
+        sink, admin = self.sink, self.personas["admin"].id
+        posts = (Position.select(Position.member, Position.org, Position.role,
+                                 Position.starts, Position.ends)
+                 .order_by(Position.starts, Position.id).tuples())
+        for member, org, role, starts, ends in posts:
+            sink.add(RightsAudit, (sink.next_id(RightsAudit),
+                                   datetime.combine(starts, time(9, 0)), admin,
+                                   "position.appoint", member, org, "",
+                                   _audit_after(role, org, starts, ends)))
+        sink.flush()
+
     def finish(self, started: float) -> DemoSummary:
         sink = self.sink
         sink.flush()
+        self._audit_posts()
         # Approved leave for an upcoming meeting shows on its roll.
         with write_transaction(sink.db):
             for meeting_id, member_id, kind, decided_by, decided_at in self._approved_leave:
@@ -2546,6 +2563,13 @@ class _Generator:
             personas={role: p.login for role, p in self.personas.items()},
             rows=dict(sorted(counts.items())),
         )
+
+
+def _audit_after(role: str, org: int, starts: date, ends: date | None) -> str:
+    """What ``services.roster.audit_rights`` writes for an appointment (canonical JSON)."""
+    data = {"role": role, "org": org, "starts": starts.isoformat(),
+            "ends": ends.isoformat() if ends else None}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def build(
