@@ -32,7 +32,6 @@ from branchtui.services.permissions import (
     Target,
     ancestors,
     branch_target,
-    chain_in,
     member_target,
     org_target,
 )
@@ -239,13 +238,17 @@ class RosterService(Service):
             rows = list(m.Org.select().order_by(m.Org.id))
             if g.admin:
                 return [convert.org(r) for r in rows]
+            # The table's answers: a branch (and its groups) where the actor reads the
+            # roster; an organisation above whose subtree the actor watches.
             visible = []
-            parents = {r.id: r.parent_id for r in rows}
             for r in rows:
-                chain = chain_in(parents, r.id)
-                if (g.upper & set(chain)) or any(g.at(o) for o in chain) or (
-                    r.kind == OrgKind.BRANCH.value
-                    and g.allows("roster.roster", branch_target(r.id))):
+                if r.kind == OrgKind.BRANCH.value:
+                    seen = g.allows("roster.roster", branch_target(r.id))
+                elif r.kind == OrgKind.GROUP.value:
+                    seen = g.allows("roster.roster", branch_target(r.parent_id))
+                else:
+                    seen = g.allows("roster.subtree_branches", org_target(r.id))
+                if seen:
                     visible.append(convert.org(r))
             return visible
 
