@@ -131,3 +131,18 @@ async def test_a_secretary_is_not_offered_the_audit_and_is_refused_if_she_gets_t
             assert app.is_running
     finally:
         set_language("zh")
+
+
+@pytest.mark.parametrize("who,listed", [("admin", True), ("secretary", False)])
+async def test_help_lists_f12_only_for_those_who_read_the_audit(world, who, listed):
+    from branchtui.ui.screens.help import HelpScreen
+
+    app = BranchApp(world.svc, getattr(world, who))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f1")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-table", DataTable)
+        keys = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert ("f12" in keys) is listed, keys

@@ -172,7 +172,10 @@ async def test_member_reads_own_page_without_edit_keys(world):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_detail(pilot, app, world.member.member_id)
         assert not screen.allowed("edit") and not screen.allowed("transfer")
-        assert not screen.query_one("#member-keys", DataTable).display
+        assert not screen.allowed("appoint")
+        # Their own login keys are theirs to keep (issue 10): listed, and one may be added.
+        assert screen.query_one("#member-keys", DataTable).display
+        assert screen.allowed("add_key")
         names = {name for name, _h, _a in screen.palette_commands()}
         assert not any("Edit member" in n for n in names)
         await pilot.press("e")

@@ -42,7 +42,10 @@ class HelpScreen(Translated, ModalScreen[None]):
         seen = set()
         for node in (self.under, self.app):
             for b in described(node):
-                if b.key in seen:
+                # A key the screen hides for this actor (F12 for those who may not read the
+                # rights audit) is not offered here either.
+                if b.key in seen or ("." not in b.action
+                                     and node.check_action(b.action, ()) is False):
                     continue
                 seen.add(b.key)
                 table.add_row(cell(self.app.get_key_display(b)), cell(b.description))
