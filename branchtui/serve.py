@@ -16,6 +16,8 @@ Why it is built this way:
   client's command is ignored entirely and the user name plays no part in who you are.
 - Sessions without a terminal are refused: without a pty the app would hang and outlive
   the client.
+- **A hang-up is prompt.** The app is sent SIGHUP (it saves its drafts and exits at once,
+  see ``cli._exit_on_hangup``), SIGTERM after a grace time, SIGKILL only after a second one.
 """
 
 from __future__ import annotations
@@ -45,13 +47,19 @@ from branchtui.session import both
 
 log = logging.getLogger("branchtui.serve")
 
-#: Seconds the children get to save after SIGHUP before they are killed.
+#: Seconds a hung-up app gets to save and exit before SIGTERM, and again before SIGKILL.
 GRACE_SECONDS = 5.0
 _READ_SIZE = 65536
 _TERM_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 # The extra-info names under which an authenticated connection carries its member.
 _MEMBER = "branchtui_member_id"
 _LOGIN = "branchtui_login"
+# What a full-screen app may have switched on in the client's terminal, switched off: sent
+# to a client that is still connected when its app was hung up (idle, shutdown), since an
+# app that exits on a hang-up does not restore a terminal it believes gone. CAN first ends
+# an escape sequence the app may have left half-written.
+TERMINAL_RESET = ("\x18\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1016l"
+                  "\x1b[?2004l\x1b[?2048l\x1b[?1004l\x1b[?7h\x1b[?25h\x1b[?1049l")
 
 
 def key_fingerprint(key: asyncssh.SSHKey) -> str | None:
@@ -110,6 +118,7 @@ class Session:
     pid: int | None = None
     last_input: float = field(default_factory=time.monotonic)
     reason: str = "exit"
+    signals: list[str] = field(default_factory=list)  # what the gateway sent the app
 
 
 class Gateway:
@@ -185,14 +194,16 @@ class Gateway:
         finally:
             self.sessions.discard(session)
             log.info("session member=%s login=%s from=%s start=%s duration=%.1fs end=%s "
-                     "status=%s", member_id, login, where,
+                     "status=%s%s", member_id, login, where,
                      session.started_at.isoformat(timespec="seconds"),
-                     time.monotonic() - session.started, session.reason, code)
+                     time.monotonic() - session.started, session.reason, code,
+                     f" sent={','.join(session.signals)}" if session.signals else "")
         with contextlib.suppress(Exception):
-            if session.reason == "idle":
-                process.stdout.write(("\r\n" + both("serve.idle") + "\r\n").encode())
-            elif session.reason == "shutdown":
-                process.stdout.write(("\r\n" + both("serve.shutting_down") + "\r\n").encode())
+            if session.reason in ("idle", "shutdown"):
+                # The client is still there; its app left on a hang-up, without putting
+                # the terminal back as it was.
+                key = "serve.idle" if session.reason == "idle" else "serve.shutting_down"
+                process.stdout.write((TERMINAL_RESET + "\r\n" + both(key) + "\r\n").encode())
             process.exit(code)
 
     async def _run(self, process: asyncssh.SSHServerProcess, session: Session) -> int:
@@ -229,12 +240,12 @@ class Gateway:
                 try:
                     await asyncio.wait_for(child.wait(), timeout=GRACE_SECONDS)
                 except TimeoutError:
-                    await self.hangup(child, grace=1.0)
+                    await self.hangup(child, session, grace=1.0)
             else:
                 # The client went away, idled out, or its channel broke: hang up the app
                 # and give it time to save.
                 session.reason = "idle" if idle in done else "client closed"
-                await self.hangup(child)
+                await self.hangup(child, session)
                 with contextlib.suppress(TimeoutError, Exception):
                     await asyncio.wait_for(pump_out, timeout=1.0)
             code = await child.wait()
@@ -250,19 +261,26 @@ class Gateway:
                     os.killpg(child.pid, signal.SIGKILL)
             os.close(master)
 
-    async def hangup(self, child: asyncio.subprocess.Process, grace: float = GRACE_SECONDS) -> None:
-        """SIGHUP to the app's process group (as a terminal hang-up would), then SIGKILL if it
-        has not ended within ``grace`` seconds. Drafts are autosaved every few seconds, so
-        at most the last few seconds of typing are at stake."""
-        if child.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.pid, signal.SIGHUP)
-        try:
-            await asyncio.wait_for(child.wait(), timeout=grace)
-        except TimeoutError:
+    async def hangup(self, child: asyncio.subprocess.Process, session: Session | None = None,
+                     grace: float = GRACE_SECONDS) -> None:
+        """SIGHUP to the app's process group (as a terminal hang-up would): the app saves
+        its drafts and exits. If it has not ended within ``grace`` seconds, SIGTERM (the app
+        leaves at once, saved or not); SIGKILL only after a second ``grace``."""
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
+            if child.returncode is not None:
+                return
+            if session is not None:
+                session.signals.append(sig.name)
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGKILL)
+                os.killpg(child.pid, sig)
+            if sig is signal.SIGKILL:
+                return
+            try:
+                await asyncio.wait_for(child.wait(), timeout=grace)
+                return
+            except TimeoutError:
+                log.warning("pid %s has not exited %.0f s after %s", child.pid, grace,
+                            sig.name)
 
     @staticmethod
     async def _wait_fd(loop: asyncio.AbstractEventLoop, fd: int, write: bool = False) -> None:
@@ -282,7 +300,10 @@ class Gateway:
 
     async def _pump_out(self, loop: asyncio.AbstractEventLoop, master: int,
                         process: asyncssh.SSHServerProcess) -> None:
-        """App → client, until the app has closed its terminal (EIO on the master)."""
+        """App → client, until the app has closed its terminal (EIO on the master). Once the
+        client is gone, the output is read and dropped: an app writing to a terminal that
+        nobody reads blocks when the buffer is full, and would never get to exit."""
+        client = True
         while True:
             await self._wait_fd(loop, master)
             try:
@@ -295,8 +316,12 @@ class Gateway:
                 raise
             if not data:
                 return
-            process.stdout.write(data)
-            await process.stdout.drain()
+            if client:
+                try:
+                    process.stdout.write(data)
+                    await process.stdout.drain()
+                except (asyncssh.Error, OSError):
+                    client = False
 
     async def _pump_in(self, loop: asyncio.AbstractEventLoop, master: int,
                        process: asyncssh.SSHServerProcess, session: Session) -> None:
@@ -367,19 +392,21 @@ class Gateway:
             log.info(t("serve.stopped"))
 
     async def shutdown(self, grace: float = GRACE_SECONDS) -> None:
-        """Hang up every app process and give them ``grace`` seconds to save and end."""
+        """Hang up every app process as :meth:`hangup` does, all at once: SIGHUP, SIGTERM
+        to those still there after ``grace`` seconds, SIGKILL after another ``grace``."""
         for s in list(self.sessions):
             s.reason = "shutdown"
-            if s.pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(s.pid, signal.SIGHUP)
-        deadline = time.monotonic() + grace
-        while self.sessions and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        for s in list(self.sessions):
-            if s.pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(s.pid, signal.SIGKILL)
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
+            for s in list(self.sessions):
+                if s.pid:
+                    s.signals.append(sig.name)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(s.pid, sig)
+            if sig is signal.SIGKILL:
+                break
+            deadline = time.monotonic() + grace
+            while self.sessions and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
         # Let the session handlers write their last line and log.
         for _ in range(20):
             if not self.sessions:
