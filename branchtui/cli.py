@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host-key", required=True, type=Path, help=t("serve.opt_host_key"))
     serve.add_argument("--idle-timeout", type=float, default=1800.0, help=t("serve.opt_idle"))
     serve.add_argument("--max-sessions", type=int, default=100, help=t("serve.opt_max"))
+    serve.add_argument("--max-per-member", type=int, default=3,
+                       help=t("serve.opt_max_per_member"))
+    serve.add_argument("--max-unauthenticated", type=int, default=64,
+                       help=t("serve.opt_max_unauth"))
+    serve.add_argument("--login-grace", type=float, default=30.0,
+                       help=t("serve.opt_login_grace"))
     sub.add_parser("login", parents=[common], help=t("serve.cmd_login"))
     return p
 
@@ -123,7 +129,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from branchtui.serve import run
 
         return run(url, args.host, args.port, args.host_key, idle_timeout=args.idle_timeout,
-                   max_sessions=args.max_sessions, lang=getattr(args, "lang", None))
+                   max_sessions=args.max_sessions, max_per_member=args.max_per_member,
+                   max_unauthenticated=args.max_unauthenticated,
+                   login_grace=args.login_grace, lang=getattr(args, "lang", None))
     if command == "login":
         return _login(args)
     return _run(url)
