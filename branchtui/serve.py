@@ -27,6 +27,9 @@ Why it is built this way:
   the newcomer is closed before a byte of SSH is sent.
   Refusals are logged the first few per period in full, then as one summary line, so a
   flood cannot fill the disk.
+- **Apps start in turn.** At most one per core (at least two) is starting at any moment;
+  the rest wait, in order. Starting costs about a second of CPU, and a hundred at once
+  would starve the gateway itself, whose handshakes then run past the login grace time.
 - **A hang-up is prompt.** The app is sent SIGHUP (it saves its drafts and exits at once,
   see ``cli._exit_on_hangup``), SIGTERM after a grace time, SIGKILL only after a second one.
 """
@@ -62,6 +65,9 @@ log = logging.getLogger("branchtui.serve")
 
 #: Seconds a hung-up app gets to save and exit before SIGTERM, and again before SIGKILL.
 GRACE_SECONDS = 5.0
+#: An app holds its start slot until it first writes to its terminal (its imports done,
+#: most of the second of CPU a start costs), or this long at most.
+START_SECONDS = 15.0
 #: Refusal log: this many lines in full per period, then one summary line per period.
 LOG_PERIOD_SECONDS = 5.0
 LOG_DETAIL_LINES = 5
@@ -226,7 +232,8 @@ class Gateway:
 
     def __init__(self, db_url: str, *, idle_timeout: float = 1800.0, max_sessions: int = 100,
                  max_per_member: int = 3, max_unauthenticated: int = 64,
-                 login_grace: float = 30.0, lang: str | None = None) -> None:
+                 login_grace: float = 30.0, max_starting: int | None = None,
+                 lang: str | None = None) -> None:
         self.db_url = db_url
         self.idle_timeout = idle_timeout
         self.max_sessions = max_sessions
@@ -241,6 +248,13 @@ class Gateway:
         self.pending: dict[_Server, None] = {}
         self.waiting: dict[_Server, None] = {}
         self.refusals = RefusalLog(log)
+        # Apps starting at the same time, one per core (at least two): a hundred starting
+        # at once would leave the gateway (in its own scheduling group, like each app) a
+        # hundredth of the machine, too little to finish other members' handshakes within
+        # the login grace time. The others wait their turn, in order; it takes no longer
+        # in all, and the first ones are up sooner.
+        self.max_starting = max_starting or max(2, os.cpu_count() or 2)
+        self._starting = asyncio.Semaphore(self.max_starting)
         self._summary: asyncio.TimerHandle | None = None
         self.stopping = False
         self._svc: Any = None
@@ -391,6 +405,24 @@ class Gateway:
 
     async def _run(self, process: asyncssh.SSHServerProcess, session: Session) -> int:
         loop = asyncio.get_running_loop()
+        if self._starting.locked():  # others' apps are starting: better than a blank screen
+            process.stdout.write((both("serve.queued") + "\r\n").encode())
+        await self._starting.acquire()
+        slot = _Slot(self._starting)
+        if self.stopping:
+            slot.release()
+            session.reason = "shutdown"
+            return 1
+        slot_timer = loop.call_later(START_SECONDS, slot.release)
+        try:
+            return await self._spawn_and_pump(loop, process, session, slot)
+        finally:
+            slot.release()
+            slot_timer.cancel()
+
+    async def _spawn_and_pump(self, loop: asyncio.AbstractEventLoop,
+                              process: asyncssh.SSHServerProcess, session: Session,
+                              slot: _Slot) -> int:
         cols, rows, px_w, px_h = process.get_terminal_size()
         master, slave = os.openpty()
         set_winsize(master, cols, rows, px_w, px_h)
@@ -410,7 +442,7 @@ class Gateway:
         log.info("start member=%s login=%s from=%s pid=%s size=%sx%s", session.member_id,
                  session.login, session.peer, child.pid, cols, rows)
         os.set_blocking(master, False)
-        pump_out = asyncio.create_task(self._pump_out(loop, master, process))
+        pump_out = asyncio.create_task(self._pump_out(loop, master, process, slot.release))
         pump_in = asyncio.create_task(self._pump_in(loop, master, process, session))
         idle = asyncio.create_task(self._watch_idle(session))
         try:
@@ -482,7 +514,8 @@ class Gateway:
             remove(fd)
 
     async def _pump_out(self, loop: asyncio.AbstractEventLoop, master: int,
-                        process: asyncssh.SSHServerProcess) -> None:
+                        process: asyncssh.SSHServerProcess,
+                        started: Callable[[], None] = lambda: None) -> None:
         """App → client, until the app has closed its terminal (EIO on the master). Once the
         client is gone, the output is read and dropped: an app writing to a terminal that
         nobody reads blocks when the buffer is full, and would never get to exit."""
@@ -499,6 +532,7 @@ class Gateway:
                 raise
             if not data:
                 return
+            started()
             if client:
                 try:
                     process.stdout.write(data)
@@ -596,6 +630,18 @@ class Gateway:
             if not self.sessions:
                 break
             await asyncio.sleep(0.05)
+
+
+class _Slot:
+    """A place among the apps starting, given back once."""
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self._semaphore: asyncio.Semaphore | None = semaphore
+
+    def release(self) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+            self._semaphore = None
 
 
 class _Server(asyncssh.SSHServer):

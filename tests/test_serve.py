@@ -203,3 +203,63 @@ async def test_a_member_holds_at_most_twice_their_limit_of_connections_without_a
     assert mine[4].disconnected is not None and "at most 2" in mine[4].disconnected[1]
     assert theirs.disconnected is None
     assert len(gateway.waiting) == 5
+
+
+class FakeProcess:
+    """What Gateway._run writes to before the app starts: the client's terminal."""
+
+    def __init__(self) -> None:
+        self.stdout = self
+        self.written = b""
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+
+async def test_apps_start_a_few_at_a_time_and_the_others_are_told_to_wait(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start slot is held from the spawn to the app's first output (or START_SECONDS):
+    with one slot, the second app is spawned only once the first has written, and its
+    member is told why the screen stays empty meanwhile."""
+    import asyncio
+
+    from branchtui import serve
+    from branchtui.serve import Session
+
+    monkeypatch.setattr(serve, "START_SECONDS", 0.2)
+    gateway = Gateway("sqlite:///unused", max_starting=1)
+    spawned: list[int] = []
+    first_output = {n: asyncio.Event() for n in (1, 2, 3)}
+    ended = {n: asyncio.Event() for n in (1, 2, 3)}
+
+    async def spawn_and_pump(_loop: object, _process: object, session: Session,
+                             slot: serve._Slot) -> int:
+        spawned.append(session.member_id)
+        await first_output[session.member_id].wait()
+        slot.release()
+        await ended[session.member_id].wait()
+        return 0
+
+    async def until(check: object, timeout: float = 5.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not check():  # type: ignore[operator]
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(gateway, "_spawn_and_pump", spawn_and_pump)
+    clients = {n: FakeProcess() for n in (1, 2, 3)}
+    runs = [asyncio.create_task(gateway._run(clients[n], Session(n, f"m{n}", "-")))  # type: ignore[arg-type]
+            for n in (1, 2)]
+    await until(lambda: spawned == [1])
+    await asyncio.sleep(0.05)
+    assert spawned == [1]
+    assert "just a moment" in clients[2].written.decode() and not clients[1].written
+    first_output[1].set()  # the first app has drawn: the second may start
+    await until(lambda: spawned == [1, 2])
+    # An app that never writes gives its slot back after START_SECONDS.
+    runs.append(asyncio.create_task(gateway._run(clients[3], Session(3, "m3", "-"))))  # type: ignore[arg-type]
+    await until(lambda: spawned == [1, 2, 3])
+    for n in (1, 2, 3):
+        first_output[n].set()
+        ended[n].set()
+    assert await asyncio.gather(*runs) == [0, 0, 0]
