@@ -24,9 +24,8 @@ Why it is built this way:
   connection that has not sent a single byte is closed to make room for a newcomer (a real
   client sends its version line as soon as it is connected, so a flood of silent
   connections, however fast, cannot lock members out); when every one of them is talking,
-  the newcomer is closed before a byte of SSH is sent.
-  Refusals are logged the first few per period in full, then as one summary line, so a
-  flood cannot fill the disk.
+  the newcomer is closed before a byte of SSH is sent. Refusals are logged the first few
+  per period in full, then as one summary line, so a flood cannot fill the disk.
 - **Apps start in turn.** At most one per core (at least two) is starting at any moment;
   the rest wait, in order. Starting costs about a second of CPU, and a hundred at once
   would starve the gateway itself, whose handshakes then run past the login grace time.

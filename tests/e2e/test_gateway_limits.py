@@ -26,11 +26,10 @@ from branchtui.i18n import t
 from branchtui.serve import GRACE_SECONDS, LOG_DETAIL_LINES
 from tests.conftest import HOSTILE
 from tests.e2e.test_ssh import Gateway, ssh_argv, start_gateway
-from tests.e2e.test_ssh_live import Tty, open_site, recorder_opens_minutes
+from tests.e2e.test_ssh_live import Tty, open_site, quit_all, recorder_opens_minutes
 
 pytestmark = pytest.mark.slow
 
-CTRL_Q = b"\x11"
 site = contextlib.contextmanager(open_site)
 
 
@@ -74,9 +73,18 @@ def eof_within(sock: socket.socket, timeout: float) -> bool:
     return False
 
 
-def connect_silently(port: int, n: int) -> list[socket.socket]:
-    """``n`` TCP connections that never send a byte."""
-    return [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(n)]
+@contextlib.contextmanager
+def silent_connections(port: int, n: int) -> Iterator[list[socket.socket]]:
+    """``n`` TCP connections that never send a byte (unless the test makes them), closed
+    at the end."""
+    socks: list[socket.socket] = []
+    try:
+        socks.extend(socket.create_connection(("127.0.0.1", port), timeout=5)
+                     for _ in range(n))
+        yield socks
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 # -- one member cannot fill the gateway ------------------------------------------------------
@@ -110,11 +118,7 @@ def test_a_member_over_their_limit_is_told_so_and_nobody_else_is_affected(
                 if outcome[i] == "refused":
                     assert tty.finish() == 1
                     assert t("serve.member_limit", lang="zh", n=2) in tty.text()
-                else:
-                    tty.send(CTRL_Q)
-                    assert tty.finish() == 0, tty.dump()
-            other.send(CTRL_Q)
-            assert other.finish() == 0, other.dump()
+            quit_all(other, *(tty for i, tty in enumerate(theirs) if outcome[i] == "in"))
         finally:
             for tty in (*theirs, other):
                 tty.close()
@@ -136,38 +140,31 @@ def test_silent_connections_are_capped_timed_out_and_cannot_lock_members_out(
     time."""
     cap, extra, grace = 8, 4, 6.0
     with site(f"sqlite:///{tmp_path / 'silent.sqlite3'}", tmp_path,
-              "--max-unauthenticated", str(cap), "--login-grace", str(grace)) as s:
+              "--max-unauthenticated", str(cap), "--login-grace", str(grace)) as s, \
+            contextlib.ExitStack() as stack:
         opened = time.monotonic()
-        socks = connect_silently(s.gateway.port, cap + extra)
-        tty: Tty | None = None
-        try:
-            closed = [sock for sock in socks if eof_within(sock, 0.05)]
-            deadline = time.monotonic() + 5
-            while len(closed) < extra and time.monotonic() < deadline:
-                closed += [sock for sock in socks if sock not in closed and eof_within(sock, 0.02)]
-            assert len(closed) == extra, f"{len(closed)} closed of {cap + extra}"
-            assert time.monotonic() - opened < 5
-            held = [sock for sock in socks if sock not in closed]
-            tty = s.login("recorder")
-            gave_way: list[socket.socket] = []
-            deadline = time.monotonic() + 10
-            while not gave_way and time.monotonic() < deadline:
-                gave_way = [sock for sock in held if eof_within(sock, 0.02)]
-            assert len(gave_way) == 1, "one silent connection gives way to the member"
-            took = tty.wait_screen(f"{s.world.recorder.name} ｜", 20)
-            assert took < 15
-            # The others are closed when the login grace time is over.
-            rest = [sock for sock in held if sock not in gave_way]
-            left = opened + grace + 5 - time.monotonic()
-            assert all(eof_within(sock, max(left, 0.5)) for sock in rest)
-            assert tty.proc.poll() is None  # the member's session is not touched
-            tty.send(CTRL_Q)
-            assert tty.finish() == 0, tty.dump()
-        finally:
-            for sock in socks:
-                sock.close()
-            if tty is not None:
-                tty.close()
+        socks = stack.enter_context(silent_connections(s.gateway.port, cap + extra))
+        closed = [sock for sock in socks if eof_within(sock, 0.05)]
+        deadline = time.monotonic() + 5
+        while len(closed) < extra and time.monotonic() < deadline:
+            closed += [sock for sock in socks if sock not in closed and eof_within(sock, 0.02)]
+        assert len(closed) == extra, f"{len(closed)} closed of {cap + extra}"
+        assert time.monotonic() - opened < 5
+        held = [sock for sock in socks if sock not in closed]
+        tty = stack.enter_context(contextlib.closing(s.login("recorder")))
+        gave_way: list[socket.socket] = []
+        deadline = time.monotonic() + 10
+        while not gave_way and time.monotonic() < deadline:
+            gave_way = [sock for sock in held if eof_within(sock, 0.02)]
+        assert len(gave_way) == 1, "one silent connection gives way to the member"
+        took = tty.wait_screen(f"{s.world.recorder.name} ｜", 20)
+        assert took < 15
+        # The others are closed when the login grace time is over.
+        rest = [sock for sock in held if sock not in gave_way]
+        left = opened + grace + 5 - time.monotonic()
+        assert all(eof_within(sock, max(left, 0.5)) for sock in rest)
+        assert tty.proc.poll() is None  # the member's session is not touched
+        quit_all(tty)
         log = s.gateway.log_text()
         assert log.count("(silent) to make room") == extra + 1, log
 
@@ -178,22 +175,15 @@ def test_when_everyone_waiting_is_talking_a_newcomer_is_closed_before_a_byte(
     stall), a newcomer is closed at once, and the gateway has sent it nothing."""
     cap = 4
     with site(f"sqlite:///{tmp_path / 'talking.sqlite3'}", tmp_path,
-              "--max-unauthenticated", str(cap)) as s:
-        talking = connect_silently(s.gateway.port, cap)
-        newcomer: socket.socket | None = None
-        try:
-            for sock in talking:
-                sock.sendall(b"SSH-2.0-Stalling_1.0\r\n")
-            assert all(read_first([sock], 5).get(sock, b"").startswith(b"SSH-2.0-")
-                       for sock in talking)
-            newcomer = socket.create_connection(("127.0.0.1", s.gateway.port), timeout=5)
-            assert read_first([newcomer], 5) == {newcomer: b""}  # EOF, not a byte before it
-            assert not any(eof_within(sock, 0.1) for sock in talking)
-        finally:
-            for sock in talking:
-                sock.close()
-            if newcomer is not None:
-                newcomer.close()
+              "--max-unauthenticated", str(cap)) as s, \
+            silent_connections(s.gateway.port, cap) as talking:
+        for sock in talking:
+            sock.sendall(b"SSH-2.0-Stalling_1.0\r\n")
+        assert all(read_first([sock], 5).get(sock, b"").startswith(b"SSH-2.0-")
+                   for sock in talking)
+        with silent_connections(s.gateway.port, 1) as (newcomer,):
+            assert read_first([newcomer], 5) == {newcomer: b""}  # EOF, not a byte first
+        assert not any(eof_within(sock, 0.1) for sock in talking)
         assert "connections are not authenticated yet" in s.gateway.log_text()
 
 
@@ -209,31 +199,23 @@ def test_running_out_of_descriptors_does_not_flood_the_log(tmp_path: Path) -> No
     with site(f"sqlite:///{tmp_path / 'emfile.sqlite3'}", tmp_path) as s:
         gw = start_gateway(s.url, tmp_path / "host_key", "--max-unauthenticated", "500",
                            preexec=few_files)
-        tty: Tty | None = None
-        socks: list[socket.socket] = []
         try:
             wait_log(gw, r"open files: the limit 64 is below")
-            socks = connect_silently(gw.port, 90)
-            summary = wait_log(gw, r"refused (\d+) connections in the last \d+ s: .*"
-                               r"accept\(\) failures", timeout=15)
+            with silent_connections(gw.port, 90):
+                summary = wait_log(gw, r"refused (\d+) connections in the last \d+ s: .*"
+                                   r"accept\(\) failures", timeout=15)
             log = summary.string[:summary.end()]  # one period, up to its summary
             # The failures went on (asyncio retries every second, and more: hundreds a
             # second) but the log did not grow with them: the first few, then the counts.
             assert int(summary.group(1)) > LOG_DETAIL_LINES, log
             assert log.count("Too many open files") <= LOG_DETAIL_LINES, log
             assert "Traceback" not in log, log
-            for sock in socks:
-                sock.close()
             # A member logs in once the connections are gone.
-            tty = Tty("member", ssh_argv(s.keys["member"], gw.port, "-tt"), 120, 40)
-            tty.wait_screen(f"{s.world.member.name} ｜", 30)
-            tty.send(CTRL_Q)
-            assert tty.finish() == 0, tty.dump()
+            with contextlib.closing(Tty("member", ssh_argv(s.keys["member"], gw.port, "-tt"),
+                                        120, 40)) as tty:
+                tty.wait_screen(f"{s.world.member.name} ｜", 30)
+                quit_all(tty)
         finally:
-            for sock in socks:
-                sock.close()
-            if tty is not None:
-                tty.close()
             gw.stop()
 
 
