@@ -441,7 +441,10 @@ class Gateway:
     pids: dict[int, int] = field(default_factory=dict)  # member id -> app pid
 
 
-def start_gateway(python: str, url: str, host_key: Path, max_sessions: int) -> Gateway:
+def start_gateway(
+    python: str, url: str, host_key: Path, max_sessions: int, *extra: str
+) -> Gateway:
+    """``branchtui serve`` on a free loopback port, with ``extra`` options."""
     env = {**os.environ, "LANG": "C.UTF-8"}
     env.pop("BRANCHTUI_DATABASE_URL", None)
     proc = subprocess.Popen(
@@ -464,6 +467,7 @@ def start_gateway(python: str, url: str, host_key: Path, max_sessions: int) -> G
             str(max_sessions),
             "--idle-timeout",
             "0",
+            *extra,
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

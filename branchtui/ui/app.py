@@ -109,6 +109,19 @@ class BranchApp(Translated, App[int]):
         if self._watcher is not None:
             self._watcher.stop(timeout=1.0)
 
+    def save_before_exit(self) -> None:
+        """The terminal hung up and the process is about to end without a Textual shutdown
+        (``cli._exit_on_hangup``): save, synchronously on the calling thread, what the open
+        screens hold that is not in the database yet (the minutes' drafts). Called from a
+        thread of its own while the event loop stands still; never from the loop."""
+        services, actor = self.services, self.actor
+        if actor is None:
+            return
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_before_exit", None)
+            if callable(save):
+                save(services, actor)
+
     def on_changed(self, message: Changed) -> None:
         for screen in self.screen_stack:
             screen.post_message(Changed(message.meeting_ids, message.everything))

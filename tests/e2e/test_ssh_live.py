@@ -105,9 +105,10 @@ class Site:
         return Tty(who, ssh_argv(self.keys[who], self.gateway.port, "-tt"), cols, rows)
 
 
-def open_site(url: str, tmp: Path) -> Iterator[Site]:
+def open_site(url: str, tmp: Path, *options: str) -> Iterator[Site]:
     """A branch on ``url`` with one meeting open now (self sign-in off), keys for the
-    recorder and a member, and a gateway. The app's clock is the real one."""
+    recorder and a member, and a gateway (with ``options``). The app's clock is the real
+    one."""
     db = open_database(url)
     upgrade(db)
     svc = Services.create(db)
@@ -120,7 +121,7 @@ def open_site(url: str, tmp: Path) -> Iterator[Site]:
     for who, actor in (("recorder", w.recorder), ("member", w.member)):
         keys[who] = keygen(tmp / who)
         svc.roster.add_key(w.secretary, actor.member_id, (tmp / f"{who}.pub").read_text())
-    gw = start_gateway(url, tmp / "host_key")
+    gw = start_gateway(url, tmp / "host_key", *options)
     try:
         yield Site(url, w, mtg.id, gw, keys)
     finally:

@@ -289,6 +289,35 @@ async def test_quitting_right_after_typing_keeps_the_text(world, monkeypatch):
     assert got is not None and got.text == HOSTILE_LINK + "（完）最后一句", got
 
 
+async def test_a_hang_up_saves_what_no_autosave_has_saved_yet(world, monkeypatch):
+    """On a hang-up the process ends without unmounting anything (cli._exit_on_hangup),
+    after BranchApp.save_before_exit, from a thread of its own: it saves what was typed
+    since the last autosave, and the text an autosave worker had taken but not saved yet
+    (that worker dies with the process)."""
+    monkeypatch.setattr(minutes_mod, "AUTOSAVE_SECONDS", 3600.0)  # the timer never runs
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    item = w.meeting.agenda[0].id
+    speech, decision = f"speech:m={w.meeting.id}:i={item}", f"decision:m={w.meeting.id}:i={item}"
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        screen.query_one("#speech-text", TextArea).insert("交给了自动保存" + HOSTILE)
+        await pilot.pause()
+        # An autosave takes the text, but its worker does not get to run before the end.
+        never_run: list[object] = []
+        monkeypatch.setattr(app, "run_worker", lambda work, **_kw: never_run.append(work))
+        screen._flush()
+        assert never_run and w.svc.drafts.load(w.recorder, speech) is None
+        await pilot.press("ctrl+t")
+        screen.query_one("#decision-text", TextArea).insert("还没有自动保存[/]")
+        await pilot.pause()
+        await asyncio.to_thread(app.save_before_exit)
+        got = w.svc.drafts.load(w.recorder, speech), w.svc.drafts.load(w.recorder, decision)
+        assert [d.text if d else None for d in got] == ["交给了自动保存" + HOSTILE,
+                                                         "还没有自动保存[/]"]
+
+
 @on_both_backends
 async def test_stale_speech_edit_keeps_my_text_and_lets_me_choose(world):
     w = world

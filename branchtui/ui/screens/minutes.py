@@ -427,6 +427,7 @@ class MinutesScreen(LiveMeetingScreen):
         # a generation per key so a save still in flight never revives a cleared draft.
         self._texts: dict[str, str] = {}
         self._dirty: set[str] = set()
+        self._inflight: set[str] = set()  # keys an autosave worker is saving right now
         self._gen: dict[str, int] = {}
         self._lock = threading.Lock()
         self._restored_once = False
@@ -837,30 +838,52 @@ class MinutesScreen(LiveMeetingScreen):
         svc, actor = self.services, self.actor
         batch = [(key, self._texts.get(key, ""), self._gen.get(key, 0)) for key in self._dirty]
         self._dirty.clear()
+        keys = [key for key, _text, _gen in batch]
+        self._inflight.update(keys)
 
         def save() -> None:
-            away: list[tuple[str, int]] = []
-            for key, text, gen in batch:
-                if away:  # the database is away: do not wait for it once per draft
-                    away.append((key, gen))
-                    continue
-                with self._lock:
-                    if self._gen.get(key, 0) != gen:
-                        continue  # the entry was saved meanwhile: its draft is gone
-                    try:
-                        if text.strip():
-                            svc.drafts.save(actor, key, text)
-                        else:
-                            svc.drafts.clear(actor, key)
-                    except Unavailable:
-                        away.append((key, gen))
-                    except BranchError:
-                        pass  # a draft is a convenience; the text stays on screen
+            try:
+                away = self._save_batch(svc, actor, batch)
+            finally:
+                self._inflight.difference_update(keys)
             if away:
                 with contextlib.suppress(Exception):  # the app may be closing
                     self.app.call_from_thread(self._autosave_later, away)
 
         self.app.run_worker(save, thread=True, exit_on_error=False, group="autosave")
+
+    def _save_batch(self, svc: Any, actor: Any,
+                    batch: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
+        """Save (or clear, when blank) each (key, text, generation) on this thread; the
+        keys to try again later because the database was away."""
+        away: list[tuple[str, int]] = []
+        for key, text, gen in batch:
+            if away:  # the database is away: do not wait for it once per draft
+                away.append((key, gen))
+                continue
+            with self._lock:
+                if self._gen.get(key, 0) != gen:
+                    continue  # the entry was saved meanwhile: its draft is gone
+                try:
+                    if text.strip():
+                        svc.drafts.save(actor, key, text)
+                    else:
+                        svc.drafts.clear(actor, key)
+                except Unavailable:
+                    away.append((key, gen))
+                except BranchError:
+                    pass  # a draft is a convenience; the text stays on screen
+        return away
+
+    def save_before_exit(self, svc: Any, actor: Any) -> None:
+        """The process is ending on a hang-up without unmounting anything
+        (``BranchApp.save_before_exit``): save now, on the calling thread, every draft typed
+        since the last save or whose save is still under way (that worker will not
+        finish). The event loop stands still meanwhile, so nothing here changes under us."""
+        keys = set(self._dirty) | set(self._inflight)
+        batch = [(key, self._texts[key], self._gen.get(key, 0)) for key in keys
+                 if key in self._texts]
+        self._save_batch(svc, actor, batch)
 
     def _autosave_later(self, keys: list[tuple[str, int]]) -> None:
         """The database was away: these drafts are saved at the next tick (unless their
