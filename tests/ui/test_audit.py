@@ -17,6 +17,7 @@ from branchtui.ui.screens.home import HomeScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, NOW
 from tests.factories import build_world
 from tests.services.test_branch_keys import key_line
+from tests.ui.test_keys import rows, settle
 
 COMMENT = "sun@laptop" + HOSTILE_LINK + FULLWIDTH + HOSTILE
 
@@ -34,17 +35,6 @@ def world(tmp_path):
     svc.roster.add_key(w.secretary, w.member.member_id, key_line(9, COMMENT))
     yield w
     db.close()
-
-
-async def settle(pilot, app) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def rows(table: DataTable) -> list[str]:
-    return [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
 
 
 def palette(app) -> list[str]:
