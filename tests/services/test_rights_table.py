@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import inspect
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -780,8 +779,3 @@ def test_the_walk_meets_every_kind_of_actor(walk: Walk) -> None:
     assert _in_rollback(walk.svc, lambda: g["no_branch"].home_branch()) is None
     assert _in_rollback(walk.svc, lambda: g["moved_away"].home_branch()) == \
         walk.w.other_branch_id
-
-
-if os.environ.get("BRANCHTUI_RIGHTS_LIST"):  # pragma: no cover - a contributor's aid
-    for _n, _r in sorted(RIGHTS.items()):
-        print(_n, " ".join(map(str, _r.grants)), "within" if _r.within else "")
