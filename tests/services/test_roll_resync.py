@@ -217,3 +217,16 @@ def test_sheet_equals_roll_preview_after_any_history(world, clock, events):
         preview.expected_full, preview.expected_probationary)
     base = svc.minutes.preview_vote(w.admin, mtg.id, Act.GENERAL_DECISION)
     assert base.entitled_expected == preview.voters
+
+
+def test_editing_the_dates_of_a_member_resyncs_the_roll(world, clock):
+    svc, w = world.svc, world
+    clock.current = datetime(2026, 6, 5, 9, 0)
+    mtg = svc.meetings.schedule(w.secretary, draft(w, MEETING))
+    member = svc.roster.get_member(w.admin, w.probationary.member_id)
+    svc.roster.update_member(w.admin, member.id, member.version, MemberDraft(
+        name=member.name, login=member.login, admitted=member.admitted,
+        full_since=date(2026, 5, 1)))
+    rows = {a.member_id: a for a in svc.meetings.record(w.secretary, mtg.id).attendance}
+    assert rows[member.id].is_full and rows[member.id].can_vote
+    _sheet_matches_preview(w, mtg.id)
