@@ -141,6 +141,33 @@ def expected_roll(
     )
 
 
+# What can change for one person when the roll of a planned or open meeting is recomputed
+# after a roster change dated on or before the meeting (``RollChange.kind``).
+CHANGE_KINDS: tuple[str, ...] = (
+    *(key.removeprefix("roll.") for key in EXCLUSION_KEYS),  # no longer 应到, and why
+    "added",  # now 应到
+    "gone",  # no longer connected to the branch at all on that day
+    "exempt",  # now exempt from 组织生活 on that day
+    "not_exempt",
+    "full",  # 转正 by that day
+    "probationary",
+    "vote_lost",  # e.g. 留党察看 from before that day
+    "vote_restored",
+)
+
+
+@frozen
+class RollChange:
+    """One person's line in "名单已更新": what changed on the roll and, when the change
+    came from a roster write, the date that write was about (``on``) and its action."""
+
+    member_id: int
+    name: str
+    kind: str
+    on: date | None = None
+    cause: str | None = None
+
+
 @frozen
 class AttendanceCounts:
     """应到/实到 split full and probationary, and the count of each status.

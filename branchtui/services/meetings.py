@@ -28,6 +28,7 @@ from branchtui.core.roll import (
     AttendanceCounts,
     Excluded,
     ExpectedRoll,
+    RollChange,
     count_attendance,
     expected_roll,
 )
@@ -48,6 +49,7 @@ from branchtui.services.permissions import (
     meeting_target,
     member_target,
 )
+from branchtui.services.rolls import roll_changes, sync_roll
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -104,6 +106,9 @@ class AttendanceSheet:
     committee_ids: tuple[int, ...]
     can_mark: bool
     can_run: bool
+    # "名单已更新": changes to the roll after roster writes dated on or before the meeting,
+    # oldest first (shown, like ``excluded``, to those who may mark or read the branch).
+    roll_changes: tuple[RollChange, ...] = ()
 
 
 def _check_when(start: datetime, end: datetime | None) -> None:
@@ -260,51 +265,13 @@ class MeetingService(Service):
         )
         return row
 
-    def _sync_roll(self, meeting: m.Meeting) -> None:
-        """Make the attendance rows match 应到 on the meeting date. Rows already marked are
-        kept; unmarked rows of people no longer expected are removed. Called while the
-        meeting is planned, and once more when it opens; after that the roll is frozen,
-        so a later transfer never changes an old meeting's 应到."""
-        day = meeting.planned_start.date()
-        roll = self._roll(meeting.branch_id, meeting.group_id, day)
-        wanted = {e.member_id: (e, False) for e in roll.entries}
-        wanted.update({e.member_id: (e, True) for e in roll.exempt})
-        existing = {
-            r.member_id: r
-            for r in m.Attendance.select().where(m.Attendance.meeting == meeting.id)
-        }
-        stale = [
-            r.id for mid, r in existing.items()
-            if mid not in wanted and r.status is None
-        ]
-        if stale:
-            m.Attendance.delete().where(m.Attendance.id.in_(stale)).execute()
-        rows = []
-        for mid, (e, exempt) in wanted.items():
-            r = existing.get(mid)
-            if r is None:
-                rows.append(
-                    {
-                        "meeting": meeting.id, "member": mid, "branch": meeting.branch_id,
-                        "meeting_day": day, "is_full": e.is_full, "can_vote": e.can_vote,
-                        "status": AttendanceStatus.EXEMPT.value if exempt else None,
-                        "reason": (e.exempt_reason or "") if exempt else "",
-                        "method": MarkMethod.SYSTEM.value if exempt else None,
-                    }
-                )
-            elif r.status in (None, AttendanceStatus.EXEMPT.value):
-                (
-                    m.Attendance.update(
-                        is_full=e.is_full, can_vote=e.can_vote, meeting_day=day,
-                        status=AttendanceStatus.EXEMPT.value if exempt else None,
-                        reason=(e.exempt_reason or "") if exempt else "",
-                        method=MarkMethod.SYSTEM.value if exempt else None,
-                    )
-                    .where(m.Attendance.id == r.id)
-                    .execute()
-                )
-        if rows:
-            m.Attendance.insert_many(rows).execute()
+    def _sync_roll(self, meeting: m.Meeting, actor: Actor | None = None) -> None:
+        """Make the attendance rows match 应到 on the meeting date (``rolls.sync_roll``):
+        marks and approved leave are kept where the person is still 应到, rows of people
+        no longer expected are removed, and what changed is logged for the sheet. Called
+        while the meeting is planned or open (roster writes call it too); once closed the
+        roll is frozen, so a later transfer never changes an old meeting's 应到."""
+        sync_roll(self, actor, meeting)
 
     # -- scheduling -----------------------------------------------------------------------
 
@@ -376,7 +343,7 @@ class MeetingService(Service):
                 day = row.planned_start.date()
                 m.MeetingObligation.update(day=day).where(
                     m.MeetingObligation.meeting == row.id).execute()
-                self._sync_roll(row)
+                self._sync_roll(row, actor)
             record_change(self.ctx, actor, "meeting.edit", "meeting", row.id,
                           {k: v for k, v in changes.items() if k != "version"},
                           meeting_id=row.id)
@@ -547,7 +514,7 @@ class MeetingService(Service):
                     if time_shift is not None:
                         m.MeetingObligation.update(day=row.planned_start.date()).where(
                             m.MeetingObligation.meeting == row.id).execute()
-                        self._sync_roll(row)
+                        self._sync_roll(row, actor)
                 out.append(row)
             record_change(self.ctx, actor, "series.edit", "series", series.id,
                           {k: v for k, v in changes.items() if k != "version"})
@@ -614,7 +581,7 @@ class MeetingService(Service):
             g.check("meetings.open", meeting_target(row))
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
-            self._sync_roll(row)
+            self._sync_roll(row, actor)
             bump(m.Meeting, row, None, status=MeetingStatus.OPEN.value, opened_at=self.now())
             record_change(self.ctx, actor, "meeting.open", "meeting", row.id,
                           {"opened_at": row.opened_at}, meeting_id=row.id)
@@ -968,10 +935,12 @@ class MeetingService(Service):
             record = self.record(actor, meeting_id)
             can_mark = g.allows("meetings.mark", target)
             excluded: tuple[Excluded, ...] = ()
+            changes: tuple[RollChange, ...] = ()
             if can_mark or g.allows("meetings.roll_preview", branch_target(row.branch_id)):
                 listed = {a.member_id for a in record.attendance}
                 roll = self._roll(row.branch_id, row.group_id, row.planned_start.date())
                 excluded = tuple(e for e in roll.excluded if e.member_id not in listed)
+                changes = tuple(roll_changes(row.id))
             day = row.planned_start.date()
             committee = tuple(sorted({
                 mid for (mid,) in m.Position.select(m.Position.member).where(
@@ -982,7 +951,8 @@ class MeetingService(Service):
                 ).tuples()
             }))
             return AttendanceSheet(record=record, excluded=excluded, committee_ids=committee,
-                                   can_mark=can_mark, can_run=g.allows("meetings.open", target))
+                                   can_mark=can_mark, can_run=g.allows("meetings.open", target),
+                                   roll_changes=changes)
 
     def set_self_signin(self, actor: Actor, meeting_id: int, allowed: bool,
                         expected_version: int) -> c.Meeting:

@@ -35,6 +35,7 @@ from branchtui.services.permissions import (
     member_target,
     org_target,
 )
+from branchtui.services.rolls import resync_member
 from branchtui.store import convert
 from branchtui.store import models as m
 
@@ -313,6 +314,7 @@ class RosterService(Service):
             start = starts or self.ctx.today()
             m.Membership.create(member=row.id, branch=branch_id, group=group_id, starts=start,
                                 note=clean(note, field="field.note", max_len=TEXT_MAX))
+            resync_member(self, actor, row.id, start, "member.add")
             record_change(self.ctx, actor, "member.add", "member", row.id,
                           {"name": row.name, "branch": branch_id, "group": group_id,
                            "starts": start})
@@ -354,7 +356,12 @@ class RosterService(Service):
                 admitted=d.admitted, full_since=d.full_since,
             )
             before_login = row.login
+            moved = [day for before, after in ((row.admitted, d.admitted),
+                                             (row.full_since, d.full_since))
+                     if before != after for day in (before, after) if day is not None]
             bump(m.Member, row, expected_version, **changes)
+            if moved:  # admission or 转正 dates decide the roll from the earlier one on
+                resync_member(self, actor, row.id, min(moved), "member.edit")
             record_change(self.ctx, actor, "member.edit", "member", row.id, changes)
             if login != before_login:
                 audit_rights(self.ctx, actor, "member.login", row.id, branch,
@@ -432,6 +439,8 @@ class RosterService(Service):
                 if ended:
                     m.Position.update(ends=on).where(
                         m.Position.id.in_([pid for pid, _o, _r in ended])).execute()
+            resync_member(self, actor, member_id, on, "member.transfer",
+                          branches=(cur.branch_id,))
             record_change(self.ctx, actor, "member.transfer", "member", member_id,
                           {"from": [cur.branch_id, cur.group_id], "to": [to_branch_id,
                            to_group_id], "on": on, "note": note})
@@ -464,6 +473,7 @@ class RosterService(Service):
                 raise ValidationError("period.end_before_start")
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
             row = m.Exemption.create(member=member_id, starts=starts, ends=ends, reason=reason)
+            resync_member(self, actor, member_id, starts, "exemption.add")
             record_change(self.ctx, actor, "exemption.add", "member", member_id,
                           {"starts": starts, "ends": ends, "reason": reason})
             return row.id
@@ -475,6 +485,8 @@ class RosterService(Service):
             if ends <= row.starts:
                 raise ValidationError("period.end_before_start")
             m.Exemption.update(ends=ends).where(m.Exemption.id == row.id).execute()
+            resync_member(self, actor, row.member_id, min(ends, row.ends or ends),
+                          "exemption.end", on=ends)
             record_change(self.ctx, actor, "exemption.end", "member", row.member_id,
                           {"exemption": row.id, "ends": ends})
 
@@ -487,6 +499,7 @@ class RosterService(Service):
                 raise ValidationError("period.end_before_start")
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
             row = m.Discipline.create(member=member_id, starts=starts, ends=ends, reason=reason)
+            resync_member(self, actor, member_id, starts, "discipline.add")
             record_change(self.ctx, actor, "discipline.add", "member", member_id,
                           {"starts": starts, "ends": ends, "reason": reason})
             return row.id
@@ -499,7 +512,9 @@ class RosterService(Service):
             check_version(row, expected_version, convert.member)
             if row.admitted and on < row.admitted:
                 raise ValidationError("member.full_before_admitted")
+            before = row.full_since
             bump(m.Member, row, expected_version, full_since=on)
+            resync_member(self, actor, row.id, min(on, before or on), "member.confirm", on=on)
             record_change(self.ctx, actor, "member.confirm", "member", row.id, {"on": on})
             return convert.member(row)
 
@@ -757,6 +772,8 @@ class RosterService(Service):
             if ends <= row.starts:
                 raise ValidationError("period.end_before_start")
             m.Discipline.update(ends=ends).where(m.Discipline.id == row.id).execute()
+            resync_member(self, actor, row.member_id, min(ends, row.ends or ends),
+                          "discipline.end", on=ends)
             record_change(self.ctx, actor, "discipline.end", "member", row.member_id,
                           {"discipline": row.id, "ends": ends})
 

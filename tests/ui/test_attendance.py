@@ -450,3 +450,52 @@ async def test_palette_lists_marking_commands(world):
         dict((n, c) for n, _h, c in screen.palette_commands())["标记出席 Mark present"]()
         await settle(pilot)
         assert marks(world)[screen.order[0]].status is AttendanceStatus.PRESENT
+
+
+async def test_roll_changes_line_with_hostile_names(world):
+    """Roster writes dated before the meeting change its roll; the sheet says so, with the
+    names as plain text (never markup) and the day each change is about."""
+    from branchtui.services import MemberDraft
+
+    svc, w = world.svc, world
+    name = HOSTILE_LINK + "王[/]"
+    new = svc.roster.add_member(
+        w.admin, w.branch_id, MemberDraft(name=name, admitted=date(2015, 1, 1),
+                                          full_since=date(2016, 1, 1)),
+        group_id=w.group_ids[0], starts=date(2020, 1, 1))
+    svc.roster.transfer(w.admin, new.id, date(2026, 11, 20), to_branch_id=w.other_branch_id)
+    svc.roster.add_exemption(w.admin, w.member.member_id, date(2026, 11, 1), None, "病[/]")
+    open_meeting(w)
+    app = BranchApp(svc, w.recorder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot, w)
+        line = screen.query_one("#att-roll-changes", Static)
+        assert line.display
+        text = static_text(screen, "#att-roll-changes")
+        assert text.startswith("名单已更新：")
+        assert (f"{name} 列入应到（2020年1月1日）；{name} 已转出，移出应到（11月20日）"
+                in text), text
+        assert "孙党员（老） 免于参加组织生活，不计应到（11月1日）" in text, text
+        assert new.id not in screen.rows
+        await pilot.click("#att-roll-changes")
+        await settle(pilot)
+        assert app.is_running and app.screen is screen
+
+
+async def test_no_roll_changes_line_when_nothing_changed(world):
+    open_meeting(world)
+    app = BranchApp(world.svc, world.recorder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot, world)
+        assert not screen.query_one("#att-roll-changes", Static).display
+
+
+def test_roll_changes_text_in_english():
+    from branchtui.core.roll import RollChange
+    from branchtui.ui.screens.attendance import roll_changes_text
+
+    set_language("en")
+    text = roll_changes_text([RollChange(1, HOSTILE, "transferred_out", date(2026, 6, 10)),
+                              RollChange(2, "李", "vote_lost")], 2026)
+    assert text == ("Roll updated: [/]: transferred out, off the expected list (2026-06-10); "
+                    "李: no vote on that day (probation within the party)")

@@ -55,6 +55,20 @@ ZH: dict[str, str] = {
     "roll.other_group": "当日属于本支部其他党小组",
     "roll.no_group": "当日未编入党小组",
     "roll.not_admitted": "当日尚未被接收为预备党员",
+    # -- roll changes after roster writes (branchtui.core.roll.CHANGE_KINDS) ----------------
+    "roll.change.not_yet_member": "组织关系尚未转入，移出应到",
+    "roll.change.transferred_out": "已转出，移出应到",
+    "roll.change.other_group": "已调至其他党小组，移出应到",
+    "roll.change.no_group": "已不在党小组，移出应到",
+    "roll.change.not_admitted": "尚未被接收为预备党员，移出应到",
+    "roll.change.added": "列入应到",
+    "roll.change.gone": "已不在本支部，移出应到",
+    "roll.change.exempt": "免于参加组织生活，不计应到",
+    "roll.change.not_exempt": "不再免于参加组织生活，计入应到",
+    "roll.change.full": "已转为正式党员",
+    "roll.change.probationary": "当日为预备党员",
+    "roll.change.vote_lost": "当日无表决权（留党察看）",
+    "roll.change.vote_restored": "恢复表决权",
 }
 
 EN: dict[str, str] = {
@@ -108,4 +122,18 @@ EN: dict[str, str] = {
     "roll.other_group": "In another party group of this branch on that day",
     "roll.no_group": "Not in any party group on that day",
     "roll.not_admitted": "Not yet admitted as a probationary member on that day",
+    # -- roll changes after roster writes (branchtui.core.roll.CHANGE_KINDS) ----------------
+    "roll.change.not_yet_member": "not yet transferred in, off the expected list",
+    "roll.change.transferred_out": "transferred out, off the expected list",
+    "roll.change.other_group": "moved to another party group, off the expected list",
+    "roll.change.no_group": "no longer in a party group, off the expected list",
+    "roll.change.not_admitted": "not yet admitted, off the expected list",
+    "roll.change.added": "now on the expected list",
+    "roll.change.gone": "no longer in this branch, off the expected list",
+    "roll.change.exempt": "exempt from party life, not counted as expected",
+    "roll.change.not_exempt": "no longer exempt, counted as expected",
+    "roll.change.full": "now a full member",
+    "roll.change.probationary": "a probationary member on that day",
+    "roll.change.vote_lost": "no vote on that day (probation within the party)",
+    "roll.change.vote_restored": "vote restored",
 }

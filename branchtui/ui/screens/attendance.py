@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import field
 from functools import partial
@@ -50,7 +50,7 @@ from branchtui.core.enums import AttendanceStatus, LeaveKind, MarkMethod, Meetin
 from branchtui.core.errors import BranchError, Conflict
 from branchtui.core.frozen import frozen
 from branchtui.core.quorum import quorum_lights
-from branchtui.core.roll import count_attendance
+from branchtui.core.roll import RollChange, count_attendance
 from branchtui.i18n import enum_label, t
 from branchtui.services.meetings import AttendanceSheet
 from branchtui.ui.bindings import Translated
@@ -399,6 +399,7 @@ class AttendanceScreen(LiveMeetingScreen):
         yield Static(id="att-state")
         yield Static(id="att-counts")
         yield Static(id="att-quorum")
+        yield Static(id="att-roll-changes")
         with Horizontal(id="att-body"):
             yield SheetTable(id="att-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="att-side"):
@@ -445,6 +446,7 @@ class AttendanceScreen(LiveMeetingScreen):
         self._show_summary()
         self._show_guests()
         self._show_excluded()
+        self._show_roll_changes()
 
     def on_loaded(self, message: Loaded) -> None:
         if message.tag == "sheet":
@@ -492,6 +494,7 @@ class AttendanceScreen(LiveMeetingScreen):
         self._show_summary()
         self._show_guests()
         self._show_excluded()
+        self._show_roll_changes()
 
     def _build_table(self) -> None:
         table = self.table
@@ -634,6 +637,16 @@ class AttendanceScreen(LiveMeetingScreen):
             table.add_row(_clip(cell(e.name), 14), cell(t(e.reason_key)), key=str(e.member_id))
         if not excluded:
             table.add_row(cell(t("ui_attendance.none"), "dim"), cell(""))
+
+    def _show_roll_changes(self) -> None:
+        """"名单已更新": who left or joined 应到, or changed status, after roster writes
+        dated on or before the meeting, and as of which day. Hidden when nothing changed."""
+        assert self.sheet is not None
+        line = self.query_one("#att-roll-changes", Static)
+        line.display = bool(self.sheet.roll_changes)
+        year = self.sheet.record.meeting.planned_start.year
+        line.update(content(roll_changes_text(self.sheet.roll_changes, year))
+                    .stylize("yellow"))
 
     # -- what may be done now ------------------------------------------------------------------
 
@@ -934,6 +947,25 @@ class AttendanceScreen(LiveMeetingScreen):
         except Exception as exc:
             self.post_message(Failed(tag, t("ui_attendance.unexpected",
                                             detail=type(exc).__name__)))
+
+
+def roll_changes_text(changes: Sequence[RollChange], year: int | None = None) -> str:
+    """The "名单已更新" line: names are user text, returned plain (never markup). Days in
+    ``year`` (the meeting's) are written without the year."""
+    if not changes:
+        return ""
+    items = []
+    for ch in changes:
+        what = t(f"roll.change.{ch.kind}")
+        if ch.on is None:
+            items.append(t("ui_attendance.roll_item", name=ch.name, what=what))
+        else:
+            key = ("ui_attendance.roll_date" if ch.on.year == year
+                   else "ui_attendance.roll_date_year")
+            day = t(key, year=ch.on.year, month=ch.on.month, day=ch.on.day,
+                    iso=ch.on.isoformat())
+            items.append(t("ui_attendance.roll_item_on", name=ch.name, what=what, date=day))
+    return t("ui_attendance.roll_changed", items=t("ui_attendance.roll_sep").join(items))
 
 
 def _refill(static: Static, value: Content) -> None:
