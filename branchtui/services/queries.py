@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from peewee import JOIN, fn
+from peewee import fn
 
 from branchtui.core.compliance import (
     BranchFacts,
@@ -503,39 +503,45 @@ def lapse_statuses(db: Any, members: Any, today: date, rules: Any) -> dict[int, 
 
     The facts, for the whole history and independent of the current membership row (a
     move between groups or branches does not reset the clock): the member's first
-    membership start, every marked row from the last attendance on, every unexcused
-    absence of this year, and the exemption periods. Four grouped queries whatever the
-    number of members: the rows before the last attendance are not read (they cannot
-    change the result), which keeps the home screen's call small for a whole branch."""
+    membership start, the marked rows from the last attendance on and this year's
+    unexcused absences, and the exemption periods. Grouped queries whatever the number of
+    members: the last twelve months (and this year) first, which holds all that matters
+    for everyone who attended in them; the whole history only for those who did not
+    (rows before a member's last attendance cannot change the result)."""
     a = m.Attendance
     window_start = date(today.year, 1, 1)
+    recent = min(window_start, today - timedelta(days=366))
     since = {mid: _as_date(d) for mid, d in db.execute(
         m.Membership.select(m.Membership.member, fn.MIN(m.Membership.starts))
         .where(m.Membership.member.in_(members)).group_by(m.Membership.member))}
-    last = (a.select(a.member.alias("mid"), fn.MAX(a.meeting_day).alias("last"))
-            .where(a.member.in_(members) & (a.meeting_day <= today)
-                   & a.status.in_([AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value]))
-            .group_by(a.member).alias("lastatt"))
     hist: dict[int, list[tuple[date, AttendanceStatus]]] = defaultdict(list)
     days: dict[date | str, date] = {}
-    # Raw cursor rows: peewee's per-row conversion was most of the home screen's call.
-    for mid, day, st in db.execute(
-            a.select(a.member, a.meeting_day, a.status)
-            .join(last, JOIN.LEFT_OUTER, on=(a.member == last.c.mid))
-            .where(a.member.in_(members) & (a.meeting_day <= today) & a.status.is_null(False)
-                   & (last.c.last.is_null() | (a.meeting_day >= last.c.last)
-                      | ((a.status == AttendanceStatus.ABSENT.value)
-                         & (a.meeting_day >= window_start))))):
-        d = days.get(day)
-        if d is None:
-            d = days[day] = _as_date(day)
-        hist[mid].append((d, _ATTENDANCE[st]))
+
+    def read(who: Any, lo: date | None) -> None:
+        # Raw cursor rows: peewee's per-row conversion was most of the home screen's call.
+        where = a.member.in_(who) & (a.meeting_day <= today) & a.status.is_null(False)
+        if lo is not None:
+            where &= a.meeting_day >= lo
+        for mid, day, st in db.execute(a.select(a.member, a.meeting_day, a.status)
+                                       .where(where)):
+            d = days.get(day)
+            if d is None:
+                d = days[day] = _as_date(day)
+            hist[mid].append((d, _ATTENDANCE[st]))
+
+    read(members, recent)
+    present = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+    ids = members if isinstance(members, list) else list(since)
+    older = [mid for mid in ids if not any(st in present for _d, st in hist.get(mid, ()))]
+    if older:
+        for mid in older:
+            hist.pop(mid, None)
+        read(older, None)
     exempt: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     for mid, starts, ends in db.execute(
             m.Exemption.select(m.Exemption.member, m.Exemption.starts, m.Exemption.ends)
             .where(m.Exemption.member.in_(members) & (m.Exemption.starts <= today))):
         exempt[mid].append((_as_date(starts), _as_date(ends) if ends else None))
-    ids = members if isinstance(members, list) else list(since)
     return {mid: lapse_status(mid, hist.get(mid, ()), today, rules, member_since=since.get(mid),
                               window_start=window_start, exemptions=exempt.get(mid, ()))
             for mid in ids}
