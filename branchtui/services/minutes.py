@@ -580,11 +580,13 @@ class MinutesService(Service):
                 for f in convert.member_facts(ids | set(saved))
             ), key=lambda e: (e.probationary, e.name, e.member_id)))
             branch_name = m.Org.select(m.Org.name).where(m.Org.id == branch_id).scalar()
+            sealed = _sealed_round(branch_id, year)
             return AppraisalRoster(branch_id=branch_id, branch_name=branch_name or "",
                                    year=year, entries=entries,
                                    can_grade=g.allows("minutes.set_grades",
                                                       branch_target(branch_id)),
-                                   rules=self.ctx.rules)
+                                   rules=self.ctx.rules,
+                                   sealed_round=sealed[0] if sealed else None)
 
     # -- reading for the live minutes ------------------------------------------------------
 
@@ -706,6 +708,9 @@ class AppraisalRoster:
     entries: tuple[AppraisalEntry, ...]
     can_grade: bool
     rules: RuleSet
+    # The sealed 组织生活会 that closed this year's appraisal (title), if any: a change
+    # then needs a reason and is kept as an addendum.
+    sealed_round: str | None = None
 
     def cap(self, graded: int) -> int:
         """The most 优秀 allowed among ``graded`` members."""
