@@ -1,7 +1,9 @@
 """民主评议党员 (democratic appraisal) rules, DOMAIN.md §6.
 
-Grades are 优秀/合格/基本合格/不合格; at most a share (one third by default) of the graded
-members may be 优秀, rounded down; 预备党员 take part but are not graded.
+Grades are 优秀/合格/基本合格/不合格; at most a share (one third by default) of the members
+who can be graded that year may be 优秀, rounded down; 预备党员 take part but are not graded.
+The base is everyone who can be graded, not only those graded so far, so the order in which
+grades are entered does not matter (issue 11, item 6).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def check_grades(
     grades: Mapping[int, Grade],
     probationary: Collection[int],
     rules: RuleSet = DEFAULT_RULES,
+    eligible: Collection[int] = (),
 ) -> None:
     """Check the grades of one appraisal round (member id -> grade).
 
@@ -34,8 +37,10 @@ def check_grades(
     * ``appraisal.bad_grade`` when a value is not a grade;
     * ``appraisal.probationary_graded`` when a 预备党员 has a grade (they take part but are
       not graded); ``member_ids`` lists them;
-    * ``appraisal.excellent_over_cap`` when more members are 优秀 than
-      ``excellent_cap(len(grades))`` allows."""
+    * ``appraisal.excellent_over_cap`` when more members are 优秀 than the cap of the base
+      allows. The base is ``eligible`` (everyone who can be graded that year: full members
+      of the branch) together with those graded, so that saving one 优秀 first is judged
+      against the whole year, as the screen counts it."""
     checked: dict[int, Grade] = {}
     for member_id, value in grades.items():
         try:
@@ -55,11 +60,12 @@ def check_grades(
         )
 
     excellent = sum(1 for g in checked.values() if g is Grade.EXCELLENT)
-    cap = excellent_cap(len(checked), rules)
+    base = len((set(eligible) - probationary_set) | set(checked))
+    cap = excellent_cap(base, rules)
     if excellent > cap:
         raise ValidationError(
             "appraisal.excellent_over_cap",
             excellent=excellent,
             cap=cap,
-            graded=len(checked),
+            graded=base,
         )

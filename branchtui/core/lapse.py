@@ -9,7 +9,7 @@ first-class figure; the flags only say which line it has reached.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from branchtui.core.enums import AttendanceStatus
 from branchtui.core.frozen import frozen
@@ -37,10 +37,42 @@ class LapseStatus:
     member_id: int
     last_attended: date | None
     months_since: int | None  # from last attendance, else from member_since; None: unknown
+    unexcused_months: int | None  # months_since less the time covered by a good reason
     unexcused_absences: int  # ABSENT rows in the window
     near_lapse: bool  # one month from the lapse line, with an unexcused absence
     lapsed: bool  # at or over the lapse line, with an unexcused absence
     over_absence_threshold: bool
+
+
+def _month_span(day: date) -> tuple[date, date]:
+    """The calendar month of ``day`` as a half-open span [first day, first day of next)."""
+    first = day.replace(day=1)
+    nxt = date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+    return first, nxt
+
+
+def excused_days(
+    anchor: date,
+    today: date,
+    history: Sequence[tuple[date, AttendanceStatus]],
+    exemptions: Sequence[tuple[date, date | None]] = (),
+) -> int:
+    """Days in (``anchor``, ``today``] covered by a good reason (DOMAIN.md §3): an exemption
+    period ``[starts, ends)`` (``ends`` None: still running), or the calendar month of a
+    meeting the member was on leave from or exempt for (the month's 组织生活 was excused)."""
+    lo, hi = anchor + timedelta(days=1), today + timedelta(days=1)  # half-open [lo, hi)
+    spans = [(s, e or hi) for s, e in exemptions]
+    spans += [_month_span(day) for day, status in history
+              if anchor < day <= today
+              and status in (AttendanceStatus.LEAVE, AttendanceStatus.EXEMPT)]
+    clipped = sorted((max(s, lo), min(e, hi)) for s, e in spans)
+    total, reached = 0, lo
+    for s, e in clipped:
+        s = max(s, reached)
+        if e > s:
+            total += (e - s).days
+            reached = e
+    return total
 
 
 def lapse_status(
@@ -50,6 +82,7 @@ def lapse_status(
     rules: RuleSet = DEFAULT_RULES,
     member_since: date | None = None,
     window_start: date | None = None,
+    exemptions: Sequence[tuple[date, date | None]] = (),
 ) -> LapseStatus:
     """The warning lines of one member on ``today``.
 
@@ -58,7 +91,12 @@ def lapse_status(
     ``member_since`` when the member never attended (None if neither is known; never
     negative).
 
-    ``lapsed`` needs both time and fault: ``months_since >= rules.lapse_months`` and at
+    ``unexcused_months`` is the same clock with the time covered by a good reason left out
+    (``excused_days``: exemption periods from ``exemptions``, and the months of meetings
+    marked on leave or exempt): the clock pauses there and goes on afterwards, so a good
+    reason neither counts towards the six months nor resets them.
+
+    ``lapsed`` needs both time and fault: ``unexcused_months >= rules.lapse_months`` and at
     least one unexcused ABSENT since the last attendance. A member whose every meeting since
     was on leave or exempt has a good reason and is never lapsed. ``near_lapse`` is the
     month before that line, also with an unexcused absence. ``unexcused_absences`` counts
@@ -71,6 +109,10 @@ def lapse_status(
 
     anchor = last_attended or member_since
     months_since = None if anchor is None else max(0, months_between(anchor, today))
+    unexcused_months = None
+    if anchor is not None:
+        paused = excused_days(anchor, today, rows, exemptions) if anchor < today else 0
+        unexcused_months = max(0, months_between(anchor + timedelta(days=paused), today))
 
     # "Since" means after the last attendance (a same-day absence does not count), or from
     # member_since on when the member never attended.
@@ -80,10 +122,11 @@ def lapse_status(
         since = [status for day, status in rows if member_since is None or day >= member_since]
     absent_since = any(status is AttendanceStatus.ABSENT for status in since)
 
-    lapsed = months_since is not None and months_since >= rules.lapse_months and absent_since
+    lapsed = (unexcused_months is not None and unexcused_months >= rules.lapse_months
+              and absent_since)
     near_lapse = (
-        months_since is not None
-        and months_since >= rules.lapse_months - 1
+        unexcused_months is not None
+        and unexcused_months >= rules.lapse_months - 1
         and absent_since
         and not lapsed
     )
@@ -94,6 +137,7 @@ def lapse_status(
         member_id=member_id,
         last_attended=last_attended,
         months_since=months_since,
+        unexcused_months=unexcused_months,
         unexcused_absences=unexcused,
         near_lapse=near_lapse,
         lapsed=lapsed,

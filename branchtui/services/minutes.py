@@ -392,9 +392,15 @@ class MinutesService(Service):
     # -- 民主评议 ----------------------------------------------------------------------------
 
     def set_grades(self, actor: Actor, branch_id: int, year: int,
-                   grades: dict[int, Grade], meeting_id: int | None = None) -> list[c.Appraisal]:
-        """Grades for a year. 优秀 at most a third of those graded; 预备党员 take part
-        but are not graded. The check covers the year's whole set, not just this batch."""
+                   grades: dict[int, Grade], meeting_id: int | None = None,
+                   reason: str = "") -> list[c.Appraisal]:
+        """Grades for a year. 优秀 at most a third of all who can be graded that year (the
+        screen's base: full members of the branch on 31 December, and anyone graded);
+        预备党员 take part but are not graded. The check covers the year's whole set.
+
+        Once the year's 组织生活会 (or 民主评议 sitting) is sealed, the grades are part of
+        a closed record: a change needs ``reason`` and is logged as an addendum with it
+        (``appraisal.addendum``); without one it is refused (``appraisal.locked``)."""
         with self.write():
             g = self.grants(actor)
             g.check("minutes.set_grades", branch_target(branch_id))
@@ -411,14 +417,23 @@ class MinutesService(Service):
                 ).where((m.AppraisalGrade.branch == branch_id)
                         & (m.AppraisalGrade.year == year)).tuples()
             }
+            changed = {mid: grade for mid, grade in grades.items()
+                       if existing.get(mid) != grade}
+            sealed = _sealed_round(branch_id, year)
+            reason = clean(reason, field="field.reason", max_len=TEXT_MAX)
+            if sealed is not None and changed and not reason:
+                title, on = sealed
+                raise ValidationError("appraisal.locked", year=year, title=title,
+                                      day=on.isoformat())
             merged = {**existing, **grades}
-            facts = {f.member_id: f for f in convert.member_facts(merged.keys())}
+            eligible = appraisal_members(branch_id, day)
+            facts = {f.member_id: f for f in convert.member_facts(eligible | merged.keys())}
             for mid in grades:
                 f = facts.get(mid)
                 if f is None or not any(p.branch_id == branch_id for p in f.memberships):
                     raise ValidationError("appraisal.not_in_branch", member=mid)
             probationary = {mid for mid, f in facts.items() if not f.is_full_on(day)}
-            check_grades(merged, probationary, self.ctx.rules)
+            check_grades(merged, probationary, self.ctx.rules, eligible=eligible)
             now = self.now()
             out = []
             for mid, grade in grades.items():
@@ -429,13 +444,20 @@ class MinutesService(Service):
                     row = m.AppraisalGrade.create(branch=branch_id, year=year, member=mid,
                                                   grade=grade.value, meeting=meeting_id,
                                                   entered_by=actor.member_id, entered_at=now)
-                else:
+                elif mid in changed:
                     bump(m.AppraisalGrade, row, None, grade=grade.value,
                          entered_by=actor.member_id, entered_at=now)
                 out.append(convert.appraisal(row))
-            record_change(self.ctx, actor, "appraisal.grade", "appraisal", None,
-                          {"branch": branch_id, "year": year, "grades": grades},
-                          meeting_id=meeting_id)
+            if sealed is not None and changed:
+                record_change(self.ctx, actor, "appraisal.addendum", "appraisal", None,
+                              {"branch": branch_id, "year": year, "reason": reason,
+                               "sealed_round": sealed[0],
+                               "grades": {mid: {"from": existing.get(mid), "to": grade}
+                                          for mid, grade in changed.items()}})
+            else:
+                record_change(self.ctx, actor, "appraisal.grade", "appraisal", None,
+                              {"branch": branch_id, "year": year, "grades": grades},
+                              meeting_id=meeting_id)
             return out
 
     def grades(self, actor: Actor, branch_id: int, year: int) -> list[c.Appraisal]:
@@ -549,9 +571,7 @@ class MinutesService(Service):
                 ).where((m.AppraisalGrade.branch == branch_id)
                         & (m.AppraisalGrade.year == year)).tuples()
             }
-            ids = {mid for (mid,) in m.Membership.select(m.Membership.member).where(
-                (m.Membership.branch == branch_id) & (m.Membership.starts <= day)
-                & (m.Membership.ends.is_null() | (m.Membership.ends > day))).tuples()}
+            ids = appraisal_members(branch_id, day)
             entries = tuple(sorted((
                 AppraisalEntry(
                     member_id=f.member_id, name=f.name, probationary=not f.is_full_on(day),
@@ -560,11 +580,13 @@ class MinutesService(Service):
                 for f in convert.member_facts(ids | set(saved))
             ), key=lambda e: (e.probationary, e.name, e.member_id)))
             branch_name = m.Org.select(m.Org.name).where(m.Org.id == branch_id).scalar()
+            sealed = _sealed_round(branch_id, year)
             return AppraisalRoster(branch_id=branch_id, branch_name=branch_name or "",
                                    year=year, entries=entries,
                                    can_grade=g.allows("minutes.set_grades",
                                                       branch_target(branch_id)),
-                                   rules=self.ctx.rules)
+                                   rules=self.ctx.rules,
+                                   sealed_round=sealed[0] if sealed else None)
 
     # -- reading for the live minutes ------------------------------------------------------
 
@@ -686,10 +708,37 @@ class AppraisalRoster:
     entries: tuple[AppraisalEntry, ...]
     can_grade: bool
     rules: RuleSet
+    # The sealed 组织生活会 that closed this year's appraisal (title), if any: a change
+    # then needs a reason and is kept as an addendum.
+    sealed_round: str | None = None
 
     def cap(self, graded: int) -> int:
         """The most 优秀 allowed among ``graded`` members."""
         return excellent_cap(graded, self.rules)
+
+
+def appraisal_members(branch_id: int, day: date) -> set[int]:
+    """The branch's members on ``day`` (31 December of the appraisal year): with those
+    already graded, the base of the 优秀 cap for the screen and for ``set_grades`` alike."""
+    return {mid for (mid,) in m.Membership.select(m.Membership.member).where(
+        (m.Membership.branch == branch_id) & (m.Membership.starts <= day)
+        & (m.Membership.ends.is_null() | (m.Membership.ends > day))).tuples()}
+
+
+def _sealed_round(branch_id: int, year: int) -> tuple[str, date] | None:
+    """The branch's sealed 组织生活会 or 民主评议 sitting of report ``year``, if any:
+    (title, day). Its seal closes the year's appraisal."""
+    row = (m.Meeting.select(m.Meeting.title, m.Meeting.planned_start)
+           .join(m.MeetingObligation, on=(m.MeetingObligation.meeting == m.Meeting.id))
+           .where((m.Meeting.branch == branch_id) & (m.Meeting.report_year == year)
+                  & (m.Meeting.status == MeetingStatus.SEALED.value)
+                  & m.MeetingObligation.obligation.in_([Obligation.ORG_LIFE.value,
+                                                        Obligation.APPRAISAL.value]))
+           .order_by(m.Meeting.planned_start).tuples().first())
+    if row is None:
+        return None
+    title, start = row
+    return title, (date.fromisoformat(start[:10]) if isinstance(start, str) else start.date())
 
 
 def rect_target(r: m.Rectification) -> Target:

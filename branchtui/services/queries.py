@@ -243,16 +243,11 @@ class QueryService(Service):
             return YearSummary(year, *_summary(counts))
 
     def member_lapse(self, actor: Actor, member_id: int) -> LapseStatus:
+        """The member's warning lines today: the same function and facts as ``warnings``."""
         with self.read():
             self.grants(actor).check("queries.member_lapse", member_target(member_id))
-            today = self.ctx.today()
-            hist = [(d, AttendanceStatus(s)) for d, s in m.Attendance.select(
-                m.Attendance.meeting_day, m.Attendance.status).where(
-                (m.Attendance.member == member_id) & m.Attendance.status.is_null(False)
-                & (m.Attendance.meeting_day <= today)).tuples()]
-            since = m.Membership.select(fn.MIN(m.Membership.starts)).where(
-                m.Membership.member == member_id).scalar()
-            return lapse_status(member_id, hist, today, self.ctx.rules, member_since=since)
+            return lapse_statuses(self.db, [member_id], self.ctx.today(),
+                                  self.ctx.rules)[member_id]
 
     # -- branch figures ---------------------------------------------------------------------
 
@@ -286,46 +281,24 @@ class QueryService(Service):
 
     def warnings(self, actor: Actor, branch_id: int) -> list[tuple[int, str, LapseStatus]]:
         """Current members near or over the six-month line, or over the unexcused-absence
-        threshold: (member id, name, status)."""
+        threshold: (member id, name, status). The statuses come from ``lapse_statuses``,
+        as the member page's do."""
         with self.read():
             self.grants(actor).check("queries.warnings", branch_target(branch_id))
             today = self.ctx.today()
             rules = self.ctx.rules
             current = ((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
                        & (m.Membership.ends.is_null() | (m.Membership.ends > today)))
-            members: dict[int, date] = {}
-            names: dict[int, str] = {}
-            for mid, starts, name in (m.Membership.select(m.Membership.member,
-                                                          m.Membership.starts, m.Member.name)
-                                      .join(m.Member, on=(m.Member.id == m.Membership.member))
-                                      .where(current).tuples()):
-                members[mid], names[mid] = starts, name
-            if not members:
+            names: dict[int, str] = dict(
+                m.Membership.select(m.Membership.member, m.Member.name)
+                .join(m.Member, on=(m.Member.id == m.Membership.member))
+                .where(current).tuples())
+            if not names:
                 return []
-            since = today - timedelta(days=31 * (rules.lapse_months + 7))
-            hist: dict[int, list[tuple[date, AttendanceStatus]]] = defaultdict(list)
-            # Raw cursor rows (a branch has thousands in the window, and this runs for the
-            # home screen at every start): peewee's per-row conversion was most of the call.
-            # The members as a subquery, not a list: peewee builds SQL per list element.
-            days: dict[date | str, date] = {}
-            for mid, day, st in self.db.execute(
-                    m.Attendance.select(m.Attendance.member, m.Attendance.meeting_day,
-                                        m.Attendance.status)
-                    .where(m.Attendance.member.in_(
-                               m.Membership.select(m.Membership.member).where(current))
-                           & (m.Attendance.meeting_day >= since)
-                           & (m.Attendance.meeting_day <= today)
-                           & m.Attendance.status.is_null(False))):
-                d = days.get(day)
-                if d is None:
-                    d = days[day] = _as_date(day)
-                hist[mid].append((d, _ATTENDANCE[st]))
-            out = []
-            for mid, starts in members.items():
-                anchor = max(starts, since)
-                st = lapse_status(mid, hist[mid], today, rules, member_since=anchor)
-                if st.lapsed or st.near_lapse or st.over_absence_threshold:
-                    out.append((mid, names[mid], st))
+            statuses = lapse_statuses(
+                self.db, m.Membership.select(m.Membership.member).where(current), today, rules)
+            out = [(mid, names[mid], st) for mid, st in statuses.items() if mid in names
+                   and (st.lapsed or st.near_lapse or st.over_absence_threshold)]
             return sorted(out, key=lambda x: (-(x[2].months_since or 0), x[1]))
 
     def current_quarter(self) -> PeriodSpan:
@@ -466,15 +439,11 @@ class QueryService(Service):
                 m.Org.id.in_([branch or 0, group or 0])).tuples())
             history = _member_history(member_id)
             memberships = r.membership_entries(member_id)
-            marked = [(h.day, h.status) for h in history
-                      if h.status is not None and h.day <= today]
-            since = min((e.starts for e in memberships), default=None)
             return MemberDossier(
                 member=convert.member(row, branch, group), today=today,
                 branch_name=names.get(branch or 0, ""), group_name=names.get(group or 0, ""),
                 rights=rights,
-                lapse=lapse_status(member_id, marked, today, self.ctx.rules,
-                                   member_since=since),
+                lapse=lapse_statuses(self.db, [member_id], today, self.ctx.rules)[member_id],
                 rates=self._member_rates(member_id),
                 history=tuple(history),
                 exemptions=tuple(r.period_entries(m.Exemption, member_id)),
@@ -525,6 +494,57 @@ def summarize_years(history: list[HistoryEntry], today: date) -> list[YearSummar
                                c[AttendanceStatus.LATE.value], leave, absent,
                                c[AttendanceStatus.EXEMPT.value], c["unmarked"]))
     return out
+
+
+def lapse_statuses(db: Any, members: Any, today: date, rules: Any) -> dict[int, LapseStatus]:
+    """The warning lines on ``today`` of ``members`` (a list of ids or a subquery of them),
+    one ``LapseStatus`` each: the one place the home warnings, the roster and the member
+    pages get them from, so they cannot disagree (issue 11).
+
+    The facts, for the whole history and independent of the current membership row (a
+    move between groups or branches does not reset the clock): the member's first
+    membership start, the marked rows from the last attendance on and this year's
+    unexcused absences, and the exemption periods. Grouped queries whatever the number of
+    members: the last twelve months (and this year) first, which holds all that matters
+    for everyone who attended in them; the whole history only for those who did not
+    (rows before a member's last attendance cannot change the result)."""
+    a = m.Attendance
+    window_start = date(today.year, 1, 1)
+    recent = min(window_start, today - timedelta(days=366))
+    since = {mid: _as_date(d) for mid, d in db.execute(
+        m.Membership.select(m.Membership.member, fn.MIN(m.Membership.starts))
+        .where(m.Membership.member.in_(members)).group_by(m.Membership.member))}
+    hist: dict[int, list[tuple[date, AttendanceStatus]]] = defaultdict(list)
+    days: dict[date | str, date] = {}
+
+    def read(who: Any, lo: date | None) -> None:
+        # Raw cursor rows: peewee's per-row conversion was most of the home screen's call.
+        where = a.member.in_(who) & (a.meeting_day <= today) & a.status.is_null(False)
+        if lo is not None:
+            where &= a.meeting_day >= lo
+        for mid, day, st in db.execute(a.select(a.member, a.meeting_day, a.status)
+                                       .where(where)):
+            d = days.get(day)
+            if d is None:
+                d = days[day] = _as_date(day)
+            hist[mid].append((d, _ATTENDANCE[st]))
+
+    read(members, recent)
+    present = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+    ids = members if isinstance(members, list) else list(since)
+    older = [mid for mid in ids if not any(st in present for _d, st in hist.get(mid, ()))]
+    if older:
+        for mid in older:
+            hist.pop(mid, None)
+        read(older, None)
+    exempt: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for mid, starts, ends in db.execute(
+            m.Exemption.select(m.Exemption.member, m.Exemption.starts, m.Exemption.ends)
+            .where(m.Exemption.member.in_(members) & (m.Exemption.starts <= today))):
+        exempt[mid].append((_as_date(starts), _as_date(ends) if ends else None))
+    return {mid: lapse_status(mid, hist.get(mid, ()), today, rules, member_since=since.get(mid),
+                              window_start=window_start, exemptions=exempt.get(mid, ()))
+            for mid in ids}
 
 
 def _member_history(member_id: int) -> list[HistoryEntry]:

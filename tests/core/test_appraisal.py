@@ -119,3 +119,32 @@ def test_check_agrees_with_cap(values: list[Grade]) -> None:
 def test_cap_is_at_most_a_third(n: int) -> None:
     cap = excellent_cap(n)
     assert 3 * cap <= n < 3 * (cap + 1)
+
+
+# -- one base: everyone who can be graded that year (issue 11, item 6) ----------------------
+
+
+def test_one_excellent_first_is_judged_against_the_whole_year() -> None:
+    """Saving a single 优秀 first: graded alone the cap is 0; of ten who can be graded, 3."""
+    with pytest.raises(ValidationError):
+        check_grades({1: G.EXCELLENT}, probationary=())
+    check_grades({1: G.EXCELLENT}, probationary=(), eligible=range(1, 11))
+
+
+def test_the_base_counts_each_member_once_and_leaves_out_probationary() -> None:
+    eligible = [1, 2, 3, 4, 5, 6, 7]  # 7 is probationary: not in the base
+    grades = {1: G.EXCELLENT, 2: G.EXCELLENT, 3: G.EXCELLENT, 8: G.QUALIFIED}  # 8 has left
+    with pytest.raises(ValidationError) as exc:
+        check_grades(grades, probationary=[7], eligible=eligible)
+    assert exc.value.params == {"excellent": 3, "cap": 2, "graded": 7}, exc.value.params
+    check_grades(grades, probationary=[7], eligible=[*eligible, 9, 10])  # 9 in all: cap 3
+
+
+@given(st.integers(0, 40), st.integers(0, 40))
+def test_the_cap_does_not_depend_on_the_order_of_saving(n: int, k: int) -> None:
+    """Any prefix of a valid full set of grades is accepted against the same base."""
+    eligible = list(range(n))
+    cap = excellent_cap(n)
+    grades = {i: (G.EXCELLENT if i < min(k, cap) else G.QUALIFIED) for i in eligible}
+    for upto in range(n + 1):
+        check_grades(dict(list(grades.items())[:upto]), (), eligible=eligible)

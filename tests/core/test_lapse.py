@@ -65,16 +65,90 @@ def test_six_months_with_an_unexcused_absence_is_lapsed() -> None:
         (date(2026, 2, 10), S.ABSENT),
         (date(2026, 3, 10), S.LEAVE),
     ]
-    st_ = lapse_status(7, history, today=date(2026, 7, 10))
+    st_ = lapse_status(7, history, today=date(2026, 8, 10))
     assert st_ == LapseStatus(
         member_id=7,
         last_attended=date(2026, 1, 10),
-        months_since=6,
+        months_since=7,
+        unexcused_months=6,
         unexcused_absences=1,
         near_lapse=False,
         lapsed=True,
         over_absence_threshold=False,
     ), st_
+
+
+# -- DOMAIN.md §3: six consecutive months without good reason; exemption and approved leave
+# are good reason and do not count towards the six (issue 11, item 7) -------------------------
+
+
+def test_exempt_february_to_june_then_absent_in_july_is_not_lapsed() -> None:
+    """The issue's reproduction: exempt February-June, one unexcused absence in July."""
+    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 7, 10), S.ABSENT)]
+    exempt = [(date(2026, 2, 1), date(2026, 7, 1))]
+    st_ = lapse_status(7, history, today=date(2026, 7, 20), exemptions=exempt)
+    assert st_.months_since == 6, "the raw figure stays: six months since last attended"
+    assert st_.unexcused_months == 1, st_
+    assert not st_.lapsed and not st_.near_lapse, f"five exempt months counted: {st_}"
+
+
+def test_the_clock_goes_on_after_an_exemption_ends() -> None:
+    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 7, 10), S.ABSENT)]
+    exempt = [(date(2026, 2, 1), date(2026, 7, 1))]
+    # 1 Jan-10 to Feb-1 (22 days) before, then from 1 July: six months without reason in
+    # early December.
+    assert not lapse_status(7, history, date(2026, 12, 8), exemptions=exempt).lapsed
+    late = lapse_status(7, history, date(2026, 12, 20), exemptions=exempt)
+    assert late.unexcused_months == 6 and late.lapsed, late
+
+
+def test_an_open_exemption_stops_the_clock() -> None:
+    history = [(date(2025, 1, 10), S.PRESENT), (date(2025, 2, 10), S.ABSENT)]
+    st_ = lapse_status(7, history, date(2026, 7, 1), exemptions=[(date(2025, 3, 1), None)])
+    assert st_.months_since == 17 and st_.unexcused_months == 1, st_
+    assert not st_.lapsed and not st_.near_lapse, st_
+
+
+def test_approved_leave_months_do_not_count() -> None:
+    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 2, 10), S.ABSENT),
+               *[(date(2026, mo, 10), S.LEAVE) for mo in (3, 4, 5)]]
+    st_ = lapse_status(7, history, today=date(2026, 7, 10))
+    # The clock pauses for the 92 days of March-May: 10 January + 92 days is 12 April.
+    assert st_.months_since == 6 and st_.unexcused_months == 2, st_
+    assert not st_.lapsed and not st_.near_lapse, "three months on approved leave counted"
+
+
+def test_exempt_meetings_do_not_count() -> None:
+    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 2, 10), S.ABSENT),
+               (date(2026, 3, 10), S.EXEMPT), (date(2026, 4, 10), S.EXEMPT)]
+    st_ = lapse_status(7, history, today=date(2026, 7, 10))
+    assert st_.unexcused_months == 3 and not st_.lapsed, st_
+
+
+def test_good_reason_pauses_the_clock_and_does_not_reset_it() -> None:
+    """Three months absent, two exempt, three more absent: six without good reason."""
+    history = [(date(2026, 1, 1), S.PRESENT), (date(2026, 2, 1), S.ABSENT),
+               (date(2026, 7, 1), S.ABSENT)]
+    st_ = lapse_status(7, history, date(2026, 10, 1),
+                       exemptions=[(date(2026, 4, 1), date(2026, 6, 1))])
+    assert st_.months_since == 9 and st_.unexcused_months == 6 and st_.lapsed, st_
+    before = lapse_status(7, history, date(2026, 9, 1),
+                          exemptions=[(date(2026, 4, 1), date(2026, 6, 1))])
+    assert before.unexcused_months == 5 and before.near_lapse, before
+
+
+def test_an_exemption_before_the_last_attendance_does_not_help() -> None:
+    history = [(date(2026, 1, 10), S.PRESENT), (date(2026, 2, 10), S.ABSENT)]
+    st_ = lapse_status(7, history, date(2026, 7, 10),
+                       exemptions=[(date(2025, 6, 1), date(2026, 1, 5))])
+    assert st_.unexcused_months == 6 and st_.lapsed, st_
+
+
+def test_never_attended_exempt_since_joining() -> None:
+    history = [(date(2026, 6, 1), S.ABSENT)]
+    st_ = lapse_status(7, history, date(2026, 7, 1), member_since=date(2026, 1, 1),
+                       exemptions=[(date(2026, 1, 1), date(2026, 5, 1))])
+    assert st_.months_since == 6 and st_.unexcused_months == 2 and not st_.lapsed, st_
 
 
 def test_the_month_before_is_near_lapse() -> None:
@@ -171,6 +245,9 @@ def test_status_is_consistent(
     assert not (st_.lapsed and st_.near_lapse), f"both lapsed and near: {st_}"
     attended = [d for d, s in history if s.is_present]
     assert st_.last_attended == (max(attended) if attended else None), st_
+    if st_.months_since is not None:
+        assert st_.unexcused_months is not None
+        assert 0 <= st_.unexcused_months <= st_.months_since, st_
     if st_.lapsed:
         assert st_.months_since is not None and st_.months_since >= DEFAULT_RULES.lapse_months, st_
         assert any(

@@ -410,6 +410,47 @@ async def test_appraisal_unsaved_grades_ask_before_leaving(world):
         assert app.screen is not screen
 
 
+async def test_appraisal_of_a_sealed_year_asks_for_a_reason(world):
+    """Issue 11, item 13: the 2025 round was sealed with its 组织生活会 (a hostile title);
+    changing a grade today asks for a reason and saves it as an addendum."""
+    w, svc = world, world.svc
+    w.clock.current = datetime(2026, 1, 20, 9)
+    svc.minutes.set_grades(w.secretary, w.branch_id, 2025,
+                           {w.member.member_id: Grade.QUALIFIED})
+    mtg = org_life(w, datetime(2026, 1, 23, 14), title=HOSTILE_LINK + "2025年度组织生活会[/]")
+    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.seal(w.secretary, mtg.id)
+    w.clock.current = NOW
+    app = BranchApp(svc, w.secretary)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await open_screen(pilot, AppraisalScreen(w.branch_id, 2025))
+        screen = app.screen
+        hint = str(screen.query_one("#hint", Static).render())
+        assert "已随“" + HOSTILE_LINK + "2025年度组织生活会[/]”封存" in hint, hint
+        table = screen.query_one("#grades", DataTable)
+        table.focus()
+        table.move_cursor(row=row_of(table, "孙党员"))
+        await pilot.press("3", "ctrl+s")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog is not screen, "no reason asked"
+        await pilot.press("enter")  # empty: refused in the dialog
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "请填写更正理由" in str(dialog.query_one("#reason-error", Static).render())
+        for ch in "复核更正[/]":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and app.is_running
+        assert "已保存 1 人的评定等次" in notes(app)
+    saved = {a.member_id: a.grade for a in svc.minutes.grades(w.secretary, w.branch_id, 2025)}
+    assert saved[w.member.member_id] is Grade.BASIC
+    from branchtui.store import models as m
+    row = m.ChangeLog.get(m.ChangeLog.action == "appraisal.addendum")
+    assert "复核更正[/]" in row.data
+
+
 async def test_appraisal_in_english_is_read_only_for_the_organiser(world):
     w = world
     set_language("en")

@@ -15,7 +15,7 @@ ZH: dict[str, str] = {
     # 民主评议.
     "appraisal.bad_grade": "党员 {member_id} 的评定等次“{value}”无效，应为优秀、合格、基本合格或不合格。",
     "appraisal.probationary_graded": "预备党员参加民主评议，但不评定等次。有 {count} 名预备党员被评定了等次，请取消。",
-    "appraisal.excellent_over_cap": "本次共 {graded} 人评定等次，评为优秀的最多 {cap} 人，现为 {excellent} 人，请调整。",
+    "appraisal.excellent_over_cap": "本年度可评定等次的共 {graded} 人，评为优秀的最多 {cap} 人，现为 {excellent} 人，请调整。",
 }
 
 EN: dict[str, str] = {
@@ -28,5 +28,5 @@ EN: dict[str, str] = {
     "compliance.reason.before_active": "This period is before the branch started; nothing is required.",
     "appraisal.bad_grade": "'{value}' is not a valid grade for member {member_id}; use excellent, qualified, basically qualified or unqualified.",
     "appraisal.probationary_graded": "Probationary members take part in the appraisal but are not graded. {count} probationary member(s) were given a grade; remove it.",
-    "appraisal.excellent_over_cap": "{graded} members are graded, so at most {cap} may be 'excellent'; {excellent} are. Adjust the grades.",
+    "appraisal.excellent_over_cap": "{graded} members can be graded this year, so at most {cap} may be 'excellent'; {excellent} are. Adjust the grades.",
 }

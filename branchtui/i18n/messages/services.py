@@ -60,6 +60,7 @@ ZH: dict[str, str] = {
     "rect.not_reviewable": "该整改事项不属于本支部以往的组织生活会。",
     "appraisal.bad_year": "年度不正确：{year}",
     "appraisal.not_in_branch": "党员（编号 {member}）不是本支部党员。",
+    "appraisal.locked": "{year} 年度民主评议已随“{title}”（{day}）封存，等次不能直接修改。如确需更正，请填写更正理由，更正将作为补充记录留痕。",
     # roster
     "member.bad_login": "登录名“{login}”不合规：只能用小写字母、数字和 . _ -，最长 64 位。",
     "member.login_taken": "登录名“{login}”已被占用。",
@@ -164,6 +165,7 @@ EN: dict[str, str] = {
     "rect.not_reviewable": "This item does not belong to an earlier round of this branch.",
     "appraisal.bad_year": "Invalid year: {year}",
     "appraisal.not_in_branch": "Member #{member} is not a member of this branch.",
+    "appraisal.locked": "The {year} appraisal was sealed with '{title}' ({day}); its grades cannot simply be changed. To correct them, give a reason: the correction is kept as an addendum.",
     "member.bad_login": "Login '{login}' is invalid: lowercase letters, digits and . _ - only, at most 64.",
     "member.login_taken": "Login '{login}' is already taken.",
     "member.full_before_admitted": "Full membership cannot start before admission.",

@@ -10,11 +10,14 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Header, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from branchtui.core.enums import Grade
 from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.i18n import enum_label, t
+from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.screens.orglife import keep_cursor, run_write, selected_key
@@ -142,8 +145,10 @@ class AppraisalScreen(DataScreen):
         r = self.roster
         self.query_one("#head", Static).update(content(t(
             "ui_orglife.appraisal_head", year=r.year, branch=r.branch_name)))
-        self.query_one("#hint", Static).update(content(t(
-            "ui_orglife.grade_hint" if r.can_grade else "ui_orglife.grade_readonly")))
+        hint = t("ui_orglife.grade_hint" if r.can_grade else "ui_orglife.grade_readonly")
+        if r.sealed_round:
+            hint += "\n" + t("ui_orglife.grades_sealed", title=r.sealed_round)
+        self.query_one("#hint", Static).update(content(hint))
         table = self.query_one("#grades", DataTable)
         kept = selected_key(table)
         table.clear(columns=True)
@@ -239,9 +244,22 @@ class AppraisalScreen(DataScreen):
         if not changes:
             self.notify(t("ui_orglife.nothing_to_save"), markup=False)
             return
+        if self.roster.sealed_round:
+            # The year's record is sealed: a change is an addendum with a reason.
+            self.app.push_screen(
+                AddendumDialog(t("ui_orglife.addendum_title", year=self.year,
+                                 count=len(changes))),
+                partial(self._save, changes))
+            return
+        self._save(changes, "")
+
+    def _save(self, changes: dict[int, Grade], reason: str | None) -> None:
+        if reason is None:
+            return
         actor, branch, year = self.actor, self.branch_id, self.year
         minutes = self.services.minutes
-        run_write(self, "saved", lambda: minutes.set_grades(actor, branch, year, changes))
+        run_write(self, "saved", lambda: minutes.set_grades(actor, branch, year, changes,
+                                                            reason=reason))
 
     def action_back(self) -> None:
         pending = len(self._changes()) if self.roster is not None else 0
@@ -251,3 +269,59 @@ class AppraisalScreen(DataScreen):
                         markup=False, timeout=8)
             return
         self.app.pop_screen()
+
+
+class AddendumDialog(Translated, ModalScreen[str | None]):
+    """The reason for changing grades of a sealed year. Enter confirms (a reason is
+    required), Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui_attendance.cancel", id="appraisal.addendum.cancel"),
+    ]
+    DEFAULT_CSS = """
+    AddendumDialog { align: center middle; }
+    AddendumDialog #addendum-box { width: 70; max-width: 95%; height: auto;
+        background: $panel; border: round $accent; padding: 0 1; }
+    AddendumDialog .modal-buttons { height: auto; align-horizontal: right; }
+    AddendumDialog .modal-buttons Button { margin-left: 1; min-width: 8; }
+    """
+
+    def __init__(self, heading: str) -> None:
+        super().__init__()
+        self.heading = heading
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="addendum-box"):
+            yield Label(content(self.heading), classes="section-title")
+            yield Label(content(t("ui_orglife.addendum_label")))
+            yield Input(id="reason")
+            yield Static(id="reason-error", classes="error")
+            with Horizontal(classes="modal-buttons"):
+                yield Label(content(t("ui_attendance.modal_hint")))
+                yield Button(content(t("ui_attendance.confirm")), id="ok", variant="primary")
+                yield Button(content(t("ui_attendance.cancel")), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ok":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def action_confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.query_one("#reason-error", Static).update(
+                content(t("ui_orglife.addendum_required")))
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
