@@ -345,6 +345,15 @@ class MeetingService(Service):
                     if row.planned_end else None
                 )
                 _check_when(planned_start, end)
+                if (planned_start.date() != row.planned_start.date()
+                        and m.MeetingObligation.select().where(
+                            (m.MeetingObligation.meeting == row.id)
+                            & (m.MeetingObligation.obligation
+                               == Obligation.COMMITTEE_MEETING.value)).exists()
+                        and not self._has_committee(self._branch(row.branch_id),
+                                                    planned_start.date())):
+                    # Moved to a day on which the branch had no committee: as if scheduled.
+                    raise ValidationError("meeting.no_committee")
                 changes.update(planned_start=planned_start, planned_end=end)
             elif planned_end is not None:
                 _check_when(row.planned_start, planned_end)

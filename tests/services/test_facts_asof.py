@@ -168,3 +168,20 @@ def test_group_created_mid_year_owes_group_meetings_from_its_first_member(
     assert all(grid[mo] == (S.OVERDUE, None) for mo in range(7, 11)), grid
     old = states(w, w.branch_id, Ob.GROUP_MEETING, w.group_ids[0])
     assert old[1] == (S.OVERDUE, None)
+
+
+def test_committee_meeting_moved_to_a_day_without_committee_is_refused(
+        world: World, clock: FixedClock) -> None:
+    w = world
+    branch = new_branch(w, clock, "改期支部")
+    add(w, branch, 6)
+    add(w, branch, 1, full_since=date(2026, 11, 1))
+    mtg = w.svc.meetings.schedule(w.admin,
+                                  committee_draft(w, branch, datetime(2026, 11, 28, 19)))
+    with pytest.raises(ValidationError) as err:
+        w.svc.meetings.reschedule(w.admin, mtg.id, mtg.version,
+                                  planned_start=datetime(2026, 10, 28, 19))
+    assert err.value.key == "meeting.no_committee"
+    moved = w.svc.meetings.reschedule(w.admin, mtg.id, mtg.version,
+                                      planned_start=datetime(2026, 11, 29, 19))
+    assert moved.planned_start == datetime(2026, 11, 29, 19)
