@@ -51,15 +51,51 @@ REASON_BEFORE_ACTIVE = "compliance.reason.before_active"
 
 @frozen
 class BranchFacts:
-    """What compliance needs to know about one branch.
+    """What compliance needs to know about one branch, each fact as of the day it is about.
 
-    ``active_from``: the day the branch was set up (or started using the rules); periods
-    that end on or before it carry no obligation."""
+    ``has_committee``: whether the branch has a committee today (what a screen shows).
+    ``committee_on``: samples ``(day, has a committee)`` sorted by day; a period's 支委会 is
+    judged on ``committee_day(period)``, reading the latest sample on or before that day
+    (``has_committee`` when there is none, or no samples at all).
+    ``active_from``: the day the branch started to exist; periods that end on or before it
+    carry no obligation. ``group_active_from``: the same per party group, ``(group id,
+    day)``; a group's 党小组会 periods that end on or before it (or before the branch's)
+    carry none."""
 
     branch_id: int
     has_committee: bool
     group_ids: tuple[int, ...]
     active_from: date | None = None
+    committee_on: tuple[tuple[date, bool], ...] = ()
+    group_active_from: tuple[tuple[int, date], ...] = ()
+
+    def committee_at(self, day: date) -> bool:
+        """Whether the branch had a committee on ``day``, from the samples."""
+        found = self.has_committee
+        for sample_day, has in self.committee_on:
+            if sample_day > day:
+                break
+            found = has
+        return found
+
+
+def committee_day(period: PeriodSpan) -> date:
+    """The day on which "does the branch owe this period's 支委会" is decided: the period's
+    last day, its due day. The obligation is judged when it falls due, so a branch that
+    gains its committee (its 7th full member) during a month owes that month's meeting, and
+    one that loses it during a month owes none for it; a month in which a branch with a
+    committee on some days can still hold one (scheduling checks the meeting's own date)
+    but is never OVERDUE unless the committee exists at its deadline."""
+    return period.last_day
+
+
+def committee_days(window: PeriodSpan, rules: RuleSet = DEFAULT_RULES) -> tuple[date, ...]:
+    """The days ``compliance`` reads the committee fact on for ``window``: callers load the
+    fact for exactly these days (one grouped query, not one per period)."""
+    kind = rules.frequency(Obligation.COMMITTEE_MEETING)
+    if kind is None:
+        return ()
+    return tuple(committee_day(p) for p in _periods(PeriodKind(kind), window))
 
 
 @frozen
@@ -165,7 +201,8 @@ def compliance(
     For each obligation with a frequency in ``rules``, one row per period of that frequency
     overlapping the window (a monthly obligation gives three rows for a quarter window);
     党小组会 one row per group per period; 支委会 rows are NOT_APPLICABLE when the branch
-    has no committee (never OVERDUE). Report-year obligations (组织生活会, 民主评议) are
+    has no committee on the period's ``committee_day`` (never OVERDUE); rows of periods
+    ending on or before the branch's (or the group's) start are NOT_APPLICABLE too. Report-year obligations (组织生活会, 民主评议) are
     due at the end of the grace window after the report year. Rows are sorted by
     (obligation in enum order, group id or 0, period start)."""
     freqs = {o: PeriodKind(k) for o in Obligation if (k := rules.frequency(o)) is not None}
@@ -196,6 +233,7 @@ def compliance(
                 starts = period_start(kind_or_none, sitting.day)
             buckets[(obligation, group, starts)].append(sitting)
 
+    group_starts = dict(branch.group_active_from)
     rows: list[ObligationStatus] = []
     for obligation, kind in freqs.items():
         groups: tuple[int | None, ...]
@@ -211,13 +249,17 @@ def compliance(
                 else period.last_day
             )
             reason: str | None = None
-            if obligation is Obligation.COMMITTEE_MEETING and not branch.has_committee:
+            if (obligation is Obligation.COMMITTEE_MEETING
+                    and not branch.committee_at(committee_day(period))):
                 reason = REASON_NO_COMMITTEE
             elif branch.active_from is not None and period.ends <= branch.active_from:
                 reason = REASON_BEFORE_ACTIVE
             spans.append((period, due, reason))
         for group in groups:
+            group_from = group_starts.get(group) if group is not None else None
             for period, due, reason in spans:
+                if reason is None and group_from is not None and period.ends <= group_from:
+                    reason = REASON_BEFORE_ACTIVE
                 bucket = buckets.get((obligation, group, period.starts))
                 if bucket:
                     found = sorted(bucket, key=_by_day)

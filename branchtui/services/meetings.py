@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from peewee import fn
 
 from branchtui.core import model as c
-from branchtui.core.compliance import has_committee as rule_has_committee
 from branchtui.core.compliance import report_year_of
 from branchtui.core.enums import (
     Act,
@@ -42,6 +41,7 @@ from branchtui.services.base import (
     record_change,
     verify_chain,
 )
+from branchtui.services.facts import committee_on
 from branchtui.services.permissions import (
     ANYWHERE,
     Target,
@@ -131,19 +131,8 @@ class MeetingService(Service):
         return org
 
     def _has_committee(self, branch: m.Org, day: date) -> bool:
-        full = (
-            m.Membership.select(fn.COUNT(m.Membership.id))
-            .join(m.Member, on=(m.Membership.member == m.Member.id))
-            .where(
-                (m.Membership.branch == branch.id)
-                & (m.Membership.starts <= day)
-                & (m.Membership.ends.is_null() | (m.Membership.ends > day))
-                & m.Member.full_since.is_null(False)
-                & (m.Member.full_since <= day)
-            )
-            .scalar()
-        )
-        return rule_has_committee(branch.has_committee, full or 0, self.ctx.rules)
+        # The same fact, loaded the same way, as the compliance grid reads for that day.
+        return committee_on(self.db, branch, day, self.ctx.rules)
 
     def _roll(self, branch_id: int, group_id: int | None, day: date) -> ExpectedRoll:
         facts = convert.member_facts(branch_id=branch_id)
@@ -323,6 +312,15 @@ class MeetingService(Service):
                     if row.planned_end else None
                 )
                 _check_when(planned_start, end)
+                if (planned_start.date() != row.planned_start.date()
+                        and m.MeetingObligation.select().where(
+                            (m.MeetingObligation.meeting == row.id)
+                            & (m.MeetingObligation.obligation
+                               == Obligation.COMMITTEE_MEETING.value)).exists()
+                        and not self._has_committee(self._branch(row.branch_id),
+                                                    planned_start.date())):
+                    # Moved to a day on which the branch had no committee: as if scheduled.
+                    raise ValidationError("meeting.no_committee")
                 changes.update(planned_start=planned_start, planned_end=end)
             elif planned_end is not None:
                 _check_when(row.planned_start, planned_end)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from peewee import fn
 
 from branchtui.core.compliance import (
-    BranchFacts,
     ComplianceSummary,
     ObligationStatus,
     Sitting,
@@ -20,7 +19,6 @@ from branchtui.core.compliance import (
     report_year_due,
     summarize,
 )
-from branchtui.core.compliance import has_committee as rule_has_committee
 from branchtui.core.enums import (
     AttendanceStatus,
     MeetingStatus,
@@ -34,6 +32,7 @@ from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
 from branchtui.services.base import Actor, Service
+from branchtui.services.facts import branch_facts
 from branchtui.services.permissions import NOWHERE, branch_target, member_target, org_target
 from branchtui.store import convert
 from branchtui.store import models as m
@@ -181,15 +180,6 @@ class QueryService(Service):
         for mid, (_m, bid, day, _o, group, status, ry) in first.items():
             sittings[bid].append(Sitting(mid, day, frozenset(obligations[mid]), group,
                                          _STATUSES[status], ry))
-        full_q = (m.Membership.select(m.Membership.branch, fn.COUNT(m.Membership.id))
-                  .join(m.Member, on=(m.Membership.member == m.Member.id))
-                  .where((m.Membership.starts <= today)
-                         & (m.Membership.ends.is_null() | (m.Membership.ends > today))
-                         & (m.Member.full_since <= today))
-                  .group_by(m.Membership.branch))
-        if not many:
-            full_q = full_q.where(m.Membership.branch.in_(ids))
-        full = dict(full_q.tuples())
         # Last activity per branch: a backward probe on meeting(branch, planned_start) per
         # branch, instead of aggregating a year of obligations (13 ms on PostgreSQL at B).
         held = (m.Meeting.select(fn.MAX(m.Meeting.planned_start))
@@ -206,10 +196,12 @@ class QueryService(Service):
         if (window.kind != PeriodKind.YEAR
                 and window.starts <= report_year_due(window.starts.year - 1, rules)):
             windows.append(period_containing(PeriodKind.YEAR, date(window.starts.year - 1, 6, 1)))
+        # Each fact as of the day it is about: the committee per period, since when each
+        # branch and group exists (services/facts.py).
+        all_facts = branch_facts(self.db, branches, groups, [window], today, rules)
         out = []
-        for bid, name, explicit in branches:
-            hc = rule_has_committee(explicit, full.get(bid, 0), rules)
-            facts = BranchFacts(bid, hc, tuple(groups.get(bid, ())))
+        for bid, name, _explicit in branches:
+            facts = all_facts[bid]
             rows = compliance(facts, sittings.get(bid, ()), window, today, rules)
             if len(windows) > 1:
                 rows += [
@@ -217,8 +209,8 @@ class QueryService(Service):
                     if r.obligation in (Obligation.ORG_LIFE, Obligation.APPRAISAL)
                 ]
             la = last.get(bid)
-            out.append(BranchCompliance(bid, name, hc, tuple(rows), summarize(rows), la,
-                                        is_silent(la, today, rules)))
+            out.append(BranchCompliance(bid, name, facts.has_committee, tuple(rows),
+                                        summarize(rows), la, is_silent(la, today, rules)))
         return out
 
     # -- a member's history -----------------------------------------------------------------

@@ -10,10 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from branchtui.core.compliance import (
+    REASON_BEFORE_ACTIVE,
     BranchFacts,
     ComplianceSummary,
     ObligationStatus,
     Sitting,
+    committee_day,
+    committee_days,
     compliance,
     has_committee,
     is_silent,
@@ -512,3 +515,70 @@ def test_order_of_sittings_does_not_matter(
     assert compliance(branch, sittings, window, today) == compliance(
         branch, list(reversed(sittings)), window, today
     )
+
+
+# -- facts as of the day they are about (issue 11, items 2 and 3) -----------------------
+
+
+def test_committee_is_decided_on_each_periods_last_day() -> None:
+    """The 7th full member on 11-01: no 支委会 owed January-October, owed from November;
+    one who leaves on 06-15 (the reverse) ends the obligation with June."""
+    year = parse_period("2026")
+    assert committee_day(parse_period("2026-02")) == date(2026, 2, 28)
+    days = committee_days(year)
+    assert days == tuple(parse_period(f"2026-{mo:02d}").last_day for mo in range(1, 13))
+    grows = BranchFacts(1, True, (), committee_on=tuple((d, d >= date(2026, 11, 1))
+                                                         for d in days))
+    rows = rows_for(compliance(grows, [], year, date(2026, 11, 27)), Ob.COMMITTEE_MEETING)
+    assert [r.state for r in rows] == [S.NOT_APPLICABLE] * 10 + [S.OPEN] * 2
+    shrinks = BranchFacts(1, False, (), committee_on=tuple((d, d < date(2026, 6, 15))
+                                                           for d in days))
+    rows = rows_for(compliance(shrinks, [], year, date(2026, 11, 27)), Ob.COMMITTEE_MEETING)
+    assert [r.state for r in rows] == [S.OVERDUE] * 5 + [S.NOT_APPLICABLE] * 7
+    assert committee_days(year, DEFAULT_RULES.merged(
+        {"frequencies": {"committee_meeting": None}})) == ()
+
+
+def test_group_started_mid_year_owes_nothing_before_it() -> None:
+    facts = BranchFacts(1, True, (11, 12), active_from=date(2020, 1, 1),
+                        group_active_from=((12, date(2026, 7, 1)),))
+    rows = compliance(facts, [], parse_period("2026"), date(2026, 11, 27))
+    new = rows_for(rows, Ob.GROUP_MEETING, 12)
+    assert [r.reason for r in new[:6]] == [REASON_BEFORE_ACTIVE] * 6
+    assert [r.state for r in new[6:10]] == [S.OVERDUE] * 4
+    assert all(r.state is S.OVERDUE for r in rows_for(rows, Ob.GROUP_MEETING, 11)[:10])
+
+
+committee_samples = st.lists(st.tuples(day_in_range, st.booleans()), max_size=8).map(
+    lambda xs: tuple(sorted(dict(xs).items())))
+
+
+@settings(max_examples=200, deadline=None)
+@given(branches, committee_samples, st.one_of(st.none(), day_in_range), sittings_strategy(),
+       windows(), day_in_range, rule_sets)
+def test_facts_are_read_as_of_the_day_each_period_is_about(
+    branch: BranchFacts,
+    samples: tuple[tuple[date, bool], ...],
+    group_from: date | None,
+    sittings: list[Sitting],
+    window: PeriodSpan,
+    today: date,
+    rules: RuleSet,
+) -> None:
+    """A 支委会 row is not applicable exactly when the latest committee sample on or before
+    its period's last day says no committee; a row of a period that ends on or before the
+    branch's (or its group's) start is never owed; every other row is."""
+    groups = ((branch.group_ids[0], group_from),) if branch.group_ids and group_from else ()
+    facts = dataclasses.replace(branch, committee_on=samples, group_active_from=groups)
+    starts = dict(groups)
+    for row in compliance(facts, sittings, window, today, rules):
+        earlier = [has for d, has in samples if d <= row.period.last_day]
+        had = earlier[-1] if earlier else branch.has_committee
+        no_committee = row.obligation is Ob.COMMITTEE_MEETING and not had
+        before = [facts.active_from, starts.get(row.group_id) if row.group_id else None]
+        not_yet = any(d is not None and row.period.ends <= d for d in before)
+        assert (row.state is S.NOT_APPLICABLE) == (no_committee or not_yet), row
+        if no_committee:
+            assert row.reason == "compliance.reason.no_committee"
+        elif not_yet:
+            assert row.reason == REASON_BEFORE_ACTIVE
