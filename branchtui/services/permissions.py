@@ -219,7 +219,9 @@ RIGHTS: dict[str, Right] = {
     # 留党察看 takes the vote away: within the actor's rights.
     "roster.add_discipline": _write(ROSTER_WRITE, "perm.discipline", within=True),
     "roster.end_discipline": _write(ROSTER_WRITE, "perm.roster"),
-    "roster.confirm_full": _write(ROSTER_WRITE, "perm.roster"),
+    # 转正 and the admission dates decide who votes: within the actor's rights.
+    "roster.confirm_full": _write(ROSTER_WRITE, "perm.status", within=True),
+    "roster.set_status": _write(ROSTER_WRITE, "perm.status", within=True),
     # -- posts: granted and ended only below one's own ---------------------------------------
     "roster.appoint": _write(f"{LEAD_WRITE} upper_lead@below", "perm.posts", within=True),
     "roster.end_position": _write(f"{LEAD_WRITE} upper_lead@below", "perm.posts",

@@ -345,6 +345,9 @@ class RosterService(Service):
             if login != row.login:
                 # A login name decides who an OS account is: a right of its own.
                 g.check("roster.set_login", target)
+            if (d.admitted, d.full_since) != (row.admitted, row.full_since):
+                # The admission and 转正 dates decide who votes: within the actor's rights.
+                g.check("roster.set_status", target)
             if login and m.Member.select().where(
                     (m.Member.login == login) & (m.Member.id != member_id)).exists():
                 raise ValidationError("member.login_taken", login=login)

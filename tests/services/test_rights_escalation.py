@@ -182,3 +182,20 @@ def test_where_each_actor_reads_the_audit_from(world):
     for actor in (w.secretary, w.other_secretary, w.member):
         assert svc.roster.audit_scope(actor) is None
         refused(lambda a=actor: svc.roster.rights_audit(a), "perm.audit")
+
+
+@on_both_backends
+def test_nobody_takes_the_vote_from_someone_above(world):
+    """A 组织委员 may not undo the secretary's 转正 (and with it her vote), nor confirm
+    himself; he still confirms an ordinary probationary member."""
+    svc, w = world.svc, world
+    sec = svc.roster.get_member(w.admin, w.secretary.member_id)
+    refused(lambda: svc.roster.update_member(w.organiser, sec.id, sec.version, MemberDraft(
+        name=sec.name, login=sec.login, admitted=date(2015, 3, 1), full_since=None)),
+        "perm.status")
+    me = svc.roster.get_member(w.admin, w.organiser.member_id)
+    refused(lambda: svc.roster.confirm_full(w.organiser, me.id, date(2016, 3, 1), me.version),
+            "perm.status")
+    yb = svc.roster.get_member(w.admin, w.probationary.member_id)
+    assert svc.roster.confirm_full(w.organiser, yb.id, date(2026, 11, 1),
+                                   yb.version).full_since == date(2026, 11, 1)

@@ -57,6 +57,7 @@ TODAY = NOW.date()
 # the same call asks first (if any).
 PARTS = {"roster.set_login": ("roster.update_member", "roster.update_member"),
          "roster.move_group": ("roster.transfer", None),
+         "roster.set_status": ("roster.update_member", "roster.update_member"),
          "presence.edit": ("presence.beat", "presence.beat")}
 ACTORS = ("admin", "upper_viewer", "upper_officer", "secretary", "deputy", "organiser",
           "recorder", "group_leader", "member", "probationary", "other_secretary",
@@ -290,6 +291,14 @@ def _position_t(o: On) -> TargetFn:
     return t
 
 
+def _same(member_id: int, **changes: Any) -> MemberDraft:
+    """The member's fields as they are, but for ``changes``."""
+    row = m.Member.get_by_id(member_id)
+    fields = dict(name=row.name, login=row.login, gender=row.gender, birth_date=row.birth_date,
+                  phone=row.phone, admitted=row.admitted, full_since=row.full_since)
+    return MemberDraft(**{**fields, **changes})
+
+
 def _move_group(o: On) -> tuple[Call, TargetFn]:
     return (lambda: o.svc.roster.transfer(o.actor, o.member, date(2026, 12, 1),
                                           to_branch_id=_transfer_target(o).branches()[0]),
@@ -334,13 +343,17 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
     "roster.update_member": lambda o: (
         lambda: o.svc.roster.update_member(
             o.actor, o.member, o.version(m.Member, o.member),
-            MemberDraft(name="改名", login=m.Member.get_by_id(o.member).login)),
+            _same(o.member, name="改名")),
         now_t(o.member)),
     "roster.set_login": lambda o: (
         lambda: o.svc.roster.update_member(
             o.actor, o.member, o.version(m.Member, o.member),
-            MemberDraft(name=m.Member.get_by_id(o.member).name,
-                        login=f"n{uuid.uuid4().hex[:8]}")),
+            _same(o.member, login=f"n{uuid.uuid4().hex[:8]}")),
+        now_t(o.member)),
+    "roster.set_status": lambda o: (
+        lambda: o.svc.roster.update_member(
+            o.actor, o.member, o.version(m.Member, o.member),
+            _same(o.member, admitted=date(2009, 1, 1), full_since=date(2010, 1, 1))),
         now_t(o.member)),
     "roster.set_admin": lambda o: (
         lambda: o.svc.roster.set_admin(o.actor, o.member, True),
@@ -765,6 +778,7 @@ def first_of(name: str) -> str | None:
 def test_rights_over_rights_stay_within() -> None:
     """Every row that gives, moves or takes rights asks that they stay within the actor's."""
     for name in ("roster.add_key", "roster.remove_key", "roster.set_login", "roster.appoint",
+                 "roster.set_status", "roster.confirm_full",
                  "roster.end_position", "roster.transfer", "roster.add_discipline",
                  "roster.set_admin"):
         assert RIGHTS[name].within, name
