@@ -9,30 +9,15 @@ from datetime import date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from branchtui.core.enums import AttendanceStatus, MeetingStatus, Obligation
+from branchtui.core.enums import AttendanceStatus, MeetingStatus
 from branchtui.core.lapse import lapse_status
 from branchtui.services.roster import MemberDraft
 from branchtui.store import models as m
 from tests.conftest import HOSTILE_LINK
-from tests.factories import World, build_world, draft
+from tests.factories import World, build_world
+from tests.services.test_member_reads import held
 
 S = AttendanceStatus
-
-
-def held(w, clock, start: datetime, marks: dict[int, AttendanceStatus]) -> int:
-    """A meeting held on ``start`` with the given marks, through the services."""
-    svc = w.svc
-    saved = clock.current
-    clock.current = start - timedelta(days=2)
-    mtg = svc.meetings.schedule(w.secretary, draft(w, start, Obligation.THEME_DAY))
-    clock.current = start
-    svc.meetings.open(w.recorder, mtg.id)
-    for mid, status in marks.items():
-        svc.meetings.mark(w.recorder, mtg.id, mid, status,
-                          reason="病" if status in (S.LEAVE, S.EXEMPT) else "")
-    svc.meetings.close(w.recorder, mtg.id)
-    clock.current = saved
-    return mtg.id
 
 
 def flagged(w, member_id: int):
