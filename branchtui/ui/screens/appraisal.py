@@ -298,8 +298,11 @@ class AddendumDialog(Translated, ModalScreen[str | None]):
             yield Static(id="reason-error", classes="error")
             with Horizontal(classes="modal-buttons"):
                 yield Label(content(t("ui_attendance.modal_hint")))
-                yield Button(content(t("ui_attendance.confirm")), id="ok", variant="primary")
-                yield Button(content(t("ui_attendance.cancel")), id="cancel")
+                # The buttons run the dialog's own actions (docs/ui-conventions.md).
+                yield Button(content(t("ui_attendance.confirm")), id="ok", variant="primary",
+                             action="screen.confirm")
+                yield Button(content(t("ui_attendance.cancel")), id="cancel",
+                             action="screen.cancel")
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -307,13 +310,6 @@ class AddendumDialog(Translated, ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_confirm()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self.action_confirm()
-        else:
-            self.action_cancel()
 
     def action_confirm(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
