@@ -613,6 +613,12 @@ class Grants:
                 .order_by(m.Membership.starts.desc()).scalar())
         return self._memo["home"]  # type: ignore[no-any-return]
 
+    def know_tree(self, parents: dict[int, int | None]) -> None:
+        """Remember every org's ancestors from a parent map already read (id -> parent),
+        so that asking the table about every org of the tree costs no query per org."""
+        for org_id in parents:
+            self._memo[("up", org_id)] = chain_in(parents, org_id)
+
     def ancestors(self, org_id: int) -> list[int]:
         """``ancestors(org_id)``, remembered."""
         key = ("up", org_id)

@@ -240,7 +240,9 @@ class RosterService(Service):
             if g.admin:
                 return [convert.org(r) for r in rows]
             # The table's answers: a branch (and its groups) where the actor reads the
-            # roster; an organisation above whose subtree the actor watches.
+            # roster; an organisation above whose subtree the actor watches. The tree is
+            # read once here, not an ancestor query per org.
+            g.know_tree({r.id: r.parent_id for r in rows})
             visible = []
             for r in rows:
                 if r.kind == OrgKind.BRANCH.value:
