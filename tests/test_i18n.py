@@ -57,3 +57,48 @@ def test_key_messages_exist_in_both_languages_with_the_same_fields() -> None:
     for key in ("keys.bad_key", "keys.rsa_too_short", "keys.unsupported_type"):
         for lang in ("zh", "en"):
             assert "ssh-keygen -t ed25519" in CATALOGUE[lang][key], (lang, key)
+
+
+# Keys whose two translations format a date each in their own way: the caller passes every
+# field either language uses.
+DATE_FORMS = {"recurrence.date", "ui_attendance.roll_date", "ui_attendance.roll_date_year"}
+
+
+def _fields(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _modules() -> list[object]:
+    from branchtui.i18n.messages import ALL
+
+    return list(ALL)
+
+
+@pytest.mark.parametrize("module", _modules(), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_every_catalogue_module_has_the_same_keys_and_fields_in_both_languages(
+        module: object) -> None:
+    """A key missing from one language shows its raw name; a field missing from one prints
+    as ``{name}`` (or raises). Every module of the catalogue, not only the ones tested by
+    hand."""
+    zh: dict[str, str] = module.ZH  # type: ignore[attr-defined]
+    en: dict[str, str] = module.EN  # type: ignore[attr-defined]
+    assert sorted(set(zh) - set(en)) == [], "only in Chinese"
+    assert sorted(set(en) - set(zh)) == [], "only in English"
+    differ = {k: (_fields(zh[k]), _fields(en[k])) for k in zh
+              if k not in DATE_FORMS and _fields(zh[k]) != _fields(en[k])}
+    assert differ == {}
+
+
+def test_no_two_catalogue_modules_define_the_same_key() -> None:
+    """The catalogue merges the modules into one dict per language: a key defined twice
+    silently takes the later module's text."""
+    seen: dict[str, str] = {}
+    twice = []
+    for module in _modules():
+        for key in module.ZH:  # type: ignore[attr-defined]
+            if key in seen:
+                twice.append((key, seen[key], module.__name__))  # type: ignore[attr-defined]
+            seen[key] = module.__name__  # type: ignore[attr-defined]
+    assert twice == []

@@ -92,3 +92,14 @@ def test_memory_sqlite_is_refused():
     with pytest.raises(BranchError) as err:
         open_database("sqlite:///:memory:")
     assert "内存" in err.value.message()
+
+
+def test_migration_numbers_are_unique_and_follow_each_other():
+    """Two branches that each add ``0007_…`` would merge side by side without a conflict;
+    the runner would then apply them in an order that depends on their names. The numbers
+    must be 1, 2, 3, … with no gap and no number twice."""
+    from branchtui.store.db import _index
+
+    names = sorted(p.stem for p in migrations_dir().glob("[0-9]*.py"))
+    numbers = [_index(n) for n in names]
+    assert numbers == list(range(1, len(names) + 1)), names
