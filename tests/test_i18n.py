@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -102,3 +103,47 @@ def test_no_two_catalogue_modules_define_the_same_key() -> None:
                 twice.append((key, seen[key], module.__name__))  # type: ignore[attr-defined]
             seen[key] = module.__name__  # type: ignore[attr-defined]
     assert twice == []
+
+
+# Keys the code builds by concatenation rather than by an f-string template: a help text
+# next to its command (``key + "_help"``), a vote reason's share form (``base + "_share"``),
+# and the demo's persona names (``'ui.persona.' + role``).
+BUILT = (re.compile(r"^(?P<base>.+)_help$"), re.compile(r"^(?P<base>.+)_share$"),
+         re.compile(r"^ui\.persona\.[a-z]+$"))
+
+
+def test_every_catalogue_key_is_used_somewhere() -> None:
+    """A key no code asks for is a translation nobody sees (``ui.record_head`` was one): it
+    misleads the next contributor into editing the wrong text. A key counts as used when
+    the source names it in quotes, when an f-string template such as
+    ``f"audit.action.{action}"`` can produce it, or when it is built as ``BUILT`` says."""
+    from pathlib import Path
+
+    import branchtui
+    from branchtui.i18n import CATALOGUE
+
+    root = Path(branchtui.__file__).parent
+    source = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py")
+                       if "messages" not in p.parts)
+    quoted = set(re.findall(r"[\"']([a-z_0-9]+\.[A-Za-z0-9_.]+)[\"']", source))
+    templates = []
+    for literal in re.findall(r'f"([^"\n]*\{[^"\n]*)"', source):
+        parts = re.split(r"\{[^}]*\}", literal)
+        if not re.fullmatch(r"[A-Za-z0-9_.]*", "".join(parts)):
+            continue
+        # a template with a dotted literal start ("enum.{...}"), or "{name}_key"
+        if "." in parts[0] or (parts[0] == "" and len(parts) == 2 and parts[1]):
+            templates.append(re.compile(
+                "^" + "[A-Za-z0-9_.-]+".join(map(re.escape, parts)) + "$"))
+
+    def used(key: str) -> bool:
+        if key in quoted or any(p.match(key) for p in templates):
+            return True
+        for pattern in BUILT:
+            match = pattern.match(key)
+            if match and ("base" not in match.groupdict() or used(match["base"])):
+                return True
+        return False
+
+    unused = sorted(k for k in CATALOGUE["zh"] if not used(k))
+    assert unused == [], "\n".join(unused)

@@ -41,7 +41,6 @@ ZH: dict[str, str] = {
     "audit.col_before": "变更前",
     "audit.col_after": "变更后",
     # the screen
-    "audit.title": "权限变更记录",
     "audit.head_all": "权限变更记录：全部组织，共 {n} 条（最新的在前）",
     "audit.head_org": "权限变更记录：{org}及其下级组织，共 {n} 条（最新的在前）",
     "audit.empty": "尚无权限变更记录。",
@@ -88,7 +87,6 @@ EN: dict[str, str] = {
     "audit.col_org": "Organisation",
     "audit.col_before": "Before",
     "audit.col_after": "After",
-    "audit.title": "Rights audit",
     "audit.head_all": "Rights audit: every organisation, {n} entries (newest first)",
     "audit.head_org": "Rights audit: {org} and below, {n} entries (newest first)",
     "audit.empty": "No change to rights yet.",

@@ -24,7 +24,6 @@ ZH: dict[str, str] = {
     "perm.posts": "只能任免比自己职务低的职务：支部书记由上级党组织（或系统管理员）任免，上级的职务由系统管理员任免。",
     "perm.audit": "只有系统管理员和上级党组织可以查看权限变更记录。",
     "perm.status": "入党、转正日期决定谁有表决权：只有支部书记、副书记或组织委员可以修改，且不能修改本人或职务不低于自己的人的。",
-    "perm.sign_in": "您不在本次会议的应到名单中。",
     "member.admin_self": "不能修改自己的管理员权限，请由另一位管理员办理。",
     "position.viewer_needs_upper": "“查看”职务只能设在支部以上的党组织。",
     # text
@@ -132,7 +131,6 @@ EN: dict[str, str] = {
     "perm.posts": "You can only appoint to and end posts below your own: a branch secretary is appointed by the upper organisation (or the administrator), upper-level posts by the administrator.",
     "perm.audit": "Only the administrator and the upper organisation can read the audit of rights.",
     "perm.status": "Admission and full-membership dates decide who votes: only the secretary, the deputy or the organisation officer may change them, and never their own or those of someone whose post is not below theirs.",
-    "perm.sign_in": "You are not on the expected list of this meeting.",
     "member.admin_self": "You cannot change your own administrator rights; ask another administrator.",
     "position.viewer_needs_upper": "A viewer post can only be held at an organisation above the branches.",
     "text.required": "Please fill in '{field}'.",
