@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from peewee import Database, Model
 
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
-from branchtui.core.frozen import cached_dataclass, frozen
+from branchtui.core.frozen import cached_dataclass
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+from branchtui.services.actor import Actor
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, release_connection, write_transaction
 from branchtui.store.faults import BUSY, classify, discard_connection
@@ -28,18 +29,6 @@ from branchtui.store.feed import notify_sql
 
 if TYPE_CHECKING:
     from branchtui.services.permissions import Grants
-
-
-@frozen
-class Actor:
-    """Who is acting. Built by the CLI or the SSH gateway from an authenticated identity,
-    never from anything the user typed."""
-
-    member_id: int
-    name: str
-    login: str | None = None
-    is_admin: bool = False
-    via: str = "local"  # local | ssh | demo | cli
 
 
 class Clock(Protocol):

@@ -50,7 +50,7 @@ from peewee import JOIN
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import PermissionDenied
 from branchtui.core.frozen import cached_dataclass, frozen
-from branchtui.services.base import Actor
+from branchtui.services.actor import Actor
 from branchtui.store import models as m
 
 LEADS = frozenset({PositionRole.SECRETARY, PositionRole.DEPUTY_SECRETARY})
