@@ -23,6 +23,7 @@ from branchtui.core.enums import (
     PositionRole,
     RectStatus,
 )
+from branchtui.core.record_check import CloseCheck, findings_from
 from branchtui.store import models as m
 
 
@@ -225,6 +226,12 @@ def speech(row: m.Speech) -> c.Speech:
         entered_by=row.entered_by_id,
         version=row.version,
     )
+
+
+def close_check(row: m.CloseGaps) -> CloseCheck:
+    return CloseCheck(closed_at=row.closed_at, closed_by=row.closed_by_id,
+                      findings=findings_from(json.loads(row.findings or "[]")),
+                      reason=row.reason)
 
 
 def decision(row: m.Decision) -> c.Decision:

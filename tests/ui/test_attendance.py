@@ -36,7 +36,7 @@ from tests.conftest import (
     backend_url,
     on_both_backends,
 )
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 START = datetime(2026, 11, 27, 14, 0)
 
@@ -352,7 +352,7 @@ async def test_planned_meeting_only_leave_and_self_signin_toggle(world):
 
 async def test_after_close_marks_show_as_after(world):
     open_meeting(world)
-    world.svc.meetings.close(world.recorder, world.meeting_id)
+    world.svc.meetings.close(world.recorder, world.meeting_id, gaps_reason=GAPS_REASON)
     app = BranchApp(world.svc, world.recorder)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await start(pilot, world)

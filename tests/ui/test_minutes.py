@@ -13,11 +13,11 @@ from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 
 from branchtui.core.enums import Act, AttendanceStatus, MeetingStatus, Obligation
 from branchtui.i18n import set_language
-from branchtui.services import FixedClock, Services
+from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens import minutes as minutes_mod
-from branchtui.ui.screens.minutes import MinutesScreen, SpeechConflict
+from branchtui.ui.screens.minutes import CloseWithGaps, MinutesScreen, SpeechConflict
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.review import ReviewScreen
 from tests.conftest import (
@@ -190,12 +190,28 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
         assert d.agenda_item_id == w.meeting.agenda[1].id
         assert "未通过" in table_text(screen.query_one("#decisions", DataTable))
 
-        # Close, then the review flags what is missing.
+        # Close: the record check in the confirmation names what is missing, and the
+        # meeting closes only with a reason.
         await pilot.press("f10")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CloseWithGaps), dialog
+        gaps = "\n".join(str(g.render()) for g in dialog.query(".gap"))
+        assert "有 15 人未登记出席情况" in gaps and "周预备" in gaps, gaps
+        assert dialog.query_one("#gaps-reason", Input).has_focus
+        await pilot.press("enter")  # no reason yet: refused in the dialog
         await pilot.pause()
-        await pilot.press("y")
+        assert app.screen is dialog
+        assert "请写明原因" in static_text(dialog, "#gaps-error")
+        assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+        await type_into(pilot, "其余人员会后补登")
+        dialog.query_one("#gaps-reason", Input).insert_text_at_cursor(HOSTILE_LINK)
+        await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ReviewScreen)
+        check = w.svc.meetings.record(w.recorder, w.meeting.id).close_check
+        assert check is not None and check.reason == "其余人员会后补登" + HOSTILE_LINK
+        assert [f.code for f in check.findings] == ["unmarked"]
         findings = table_text(app.screen.query_one("#findings", DataTable))
         assert "人未登记出席情况" in findings  # 14 voters + 1 probationary unmarked
         assert "有 1 项议题没有发言记录" in findings
@@ -481,3 +497,92 @@ async def test_a_fast_typist_keeps_every_key_after_picking_the_speaker(world):
         await settle(app, pilot)
         [s] = w.svc.meetings.record(w.recorder, w.meeting.id).speeches
         assert (s.speaker_id, s.text) == (w.member.member_id, "我说[/]，好。")
+
+
+def complete_record(w) -> None:
+    """Everything the record must have: every member marked, a remark on each item, the
+    decision on the act."""
+    svc, mid = w.svc, w.meeting.id
+    for a in svc.meetings.record(w.recorder, mid).attendance:
+        svc.meetings.mark(w.recorder, mid, a.member_id, AttendanceStatus.PRESENT)
+    for item in w.meeting.agenda:
+        svc.minutes.add_speech(w.recorder, mid, "发言" + HOSTILE, speaker_id=w.member.member_id,
+                               agenda_item_id=item.id)
+    svc.minutes.record_decision(w.recorder, mid, VoteDraft(
+        Act.GENERAL_DECISION, "同意", 20, 0, 0, agenda_item_id=w.meeting.agenda[1].id))
+
+
+@on_both_backends
+async def test_a_complete_record_closes_with_the_plain_confirmation(world):
+    """Issue 11, item 12: nothing missing, nothing to explain. And when the record loses
+    something between the check and the yes (an absence marked elsewhere), the close is
+    refused and the gaps as they are now are shown instead."""
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    complete_record(w)
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        await pilot.press("f10")
+        await settle(app, pilot)
+        assert isinstance(app.screen, minutes_mod.Confirm)
+        assert "没有发现必须补充的内容" in static_text(app.screen, "Static")
+        # Meanwhile the secretary marks someone absent, without a reason.
+        w.svc.meetings.mark(w.secretary, w.meeting.id, w.member.member_id,
+                            AttendanceStatus.ABSENT)
+        await pilot.press("y")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CloseWithGaps), dialog
+        gaps = "\n".join(str(g.render()) for g in dialog.query(".gap"))
+        assert "请假或缺席的党员未写明原因：孙党员（老）" in gaps, gaps
+        assert "发言人被登记为请假或缺席：孙党员（老）" in gaps, gaps
+        assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+        await pilot.press("escape")  # back to complete the record
+        await settle(app, pilot)
+        assert app.screen is screen
+        w.svc.meetings.mark(w.secretary, w.meeting.id, w.member.member_id,
+                            AttendanceStatus.PRESENT)
+        await pilot.press("f10")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        check = w.svc.meetings.record(w.recorder, w.meeting.id).close_check
+        assert check is not None and check.findings == () and check.reason == ""
+        assert app.is_running
+
+
+async def test_the_close_check_in_english_with_a_long_list_at_80x24(world):
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    w.svc.minutes.add_speech(w.recorder, w.meeting.id, "x", speaker_id=w.member.member_id)
+    w.svc.meetings.mark(w.recorder, w.meeting.id, w.member.member_id, AttendanceStatus.ABSENT,
+                        reason=FULLWIDTH)
+    set_language("en")
+    try:
+        app = BranchApp(w.svc, w.recorder)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_minutes(app, pilot, w.meeting.id)
+            await pilot.press("f10")
+            await settle(app, pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CloseWithGaps)
+            gaps = [str(g.render()) for g in dialog.query(".gap")]
+            assert gaps[0].startswith("· 30 member(s) with no attendance mark: 管理员, ")
+            assert any("speaker(s) marked on leave or absent: 孙党员（老）" in g for g in gaps)
+            assert any("讨论决定事项" + HOSTILE in g for g in gaps), gaps
+            # The reason field and both buttons are on the 24 lines.
+            for selector in ("#gaps-reason", "#gaps-close", "#gaps-back"):
+                region = dialog.query_one(selector).region
+                assert region.height and region.bottom <= 24, (selector, region)
+            await pilot.click("#gaps-close")
+            await pilot.pause()
+            assert "Give the reason" in static_text(dialog, "#gaps-error")
+            await pilot.click("#gaps-back")
+            await settle(app, pilot)
+            assert app.screen is screen
+            assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+            assert app.is_running
+    finally:
+        set_language("zh")

@@ -46,6 +46,7 @@ from branchtui.core.entry import (
 )
 from branchtui.core.enums import Act, MeetingStatus
 from branchtui.core.errors import BranchError, Conflict, Unavailable, ValidationError
+from branchtui.core.record_check import Finding, RecordGaps, close_gaps, describe
 from branchtui.core.votes import Tally, VoteBase, VoteOutcome, evaluate
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
@@ -359,6 +360,66 @@ class Confirm(Translated, ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class CloseWithGaps(Translated, ModalScreen[str | None]):
+    """Closing a meeting whose record lacks what it must have: the gaps the record check
+    found, and the reason for closing all the same (required; kept with the record).
+    Escape goes back to complete the record."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui_minutes.gaps_back", id="minutes.gaps.back"),
+    ]
+    DEFAULT_CSS = """
+    CloseWithGaps { align: center middle; }
+    #gaps-box { width: 90%; max-width: 100; height: auto; max-height: 100%;
+                background: $panel; border: round $warning; padding: 0 1; }
+    #gaps-box #gaps-list { height: auto; max-height: 8; }
+    #gaps-box .modal-buttons { height: auto; align-horizontal: right; }
+    #gaps-box .modal-buttons Button { margin-left: 1; min-width: 8; }
+    """
+
+    def __init__(self, gaps: list[Finding]) -> None:
+        super().__init__()
+        self.gaps = gaps
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="gaps-box"):
+            yield Label(content(t("ui_minutes.gaps_title")), classes="section-title")
+            yield Static(content(t("ui_minutes.gaps_intro")))
+            with VerticalScroll(id="gaps-list"):
+                for f in self.gaps:
+                    yield Static(content(t("ui_minutes.gaps_item", text=describe(f))),
+                                 classes="gap")
+            yield Static(content(t("ui_minutes.gaps_hint")), classes="hint")
+            yield Label(content(t("ui_minutes.gaps_reason")))
+            yield Input(placeholder=t("ui_minutes.gaps_reason_hint"), id="gaps-reason")
+            yield Static(id="gaps-error", classes="error")
+            with Horizontal(classes="modal-buttons"):
+                # The buttons run the dialog's own actions (docs/ui-conventions.md).
+                yield Button(content(t("ui_minutes.gaps_close")), id="gaps-close",
+                             variant="warning", action="screen.close_anyway")
+                yield Button(content(t("ui_minutes.gaps_back")), id="gaps-back",
+                             variant="primary", action="screen.cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#gaps-reason", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_close_anyway()
+
+    def action_close_anyway(self) -> None:
+        reason = self.query_one("#gaps-reason", Input).value.strip()
+        if not reason:
+            self.query_one("#gaps-error", Static).update(
+                content(t("ui_minutes.gaps_required")))
+            self.query_one("#gaps-reason", Input).focus()
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 # -- the screen -------------------------------------------------------------------------------
 
 
@@ -503,6 +564,9 @@ class MinutesScreen(LiveMeetingScreen):
         """Run a service call in a thread; post Done, Refused or Clashed."""
         try:
             self.post_message(Done(tag, fn()))
+        except RecordGaps as exc:
+            # The record changed since the check: show the gaps as they are now.
+            self.post_message(Done("close_check", list(exc.findings)))
         except Conflict as exc:
             self.post_message(Clashed(tag, exc.params.get("current"), exc.message()))
         except BranchError as exc:
@@ -1237,14 +1301,28 @@ class MinutesScreen(LiveMeetingScreen):
         self.action_refresh()
 
     def action_close_meeting(self) -> None:
+        """The record check first: a complete record closes after a plain yes; one with
+        gaps shows them and asks for the reason to close all the same."""
         svc, actor, mid = self.services, self.actor, self.meeting_id
         self._flush()
+        self.call("close_check", lambda: close_gaps(svc.meetings.record(actor, mid)))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.call("closed", lambda: svc.meetings.close(actor, mid))
+    def _done_close_check(self, gaps: list[Finding]) -> None:
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        if not gaps:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.call("closed", lambda: svc.meetings.close(actor, mid))
 
-        self.app.push_screen(Confirm(t("ui_minutes.confirm_close")), answered)
+            self.app.push_screen(Confirm(t("ui_minutes.confirm_close")), answered)
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self.call("closed", lambda: svc.meetings.close(actor, mid,
+                                                               gaps_reason=reason))
+
+        self.app.push_screen(CloseWithGaps(gaps), reason_given)
 
     def _done_closed(self, _meeting: c.Meeting) -> None:
         from branchtui.ui.screens.review import ReviewScreen
