@@ -160,6 +160,7 @@ class CloseCheck:
 
     closed_at: datetime
     closed_by: int | None
+    closed_by_name: str = ""
     findings: tuple[Finding, ...] = ()
     reason: str = ""
 

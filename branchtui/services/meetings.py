@@ -894,8 +894,7 @@ class MeetingService(Service):
                 chain_ok=ok,
                 chain_entries=n,
                 written_live_share=live_share,
-                close_check=next((convert.close_check(x) for x in m.CloseGaps.select()
-                                  .where(m.CloseGaps.meeting == row.id)), None),
+                close_check=convert.close_check(row.id),
             )
 
     def find(self, actor: Actor, branch_id: int | None = None, *, start: datetime | None = None,

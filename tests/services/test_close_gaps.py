@@ -120,6 +120,7 @@ def test_a_reason_closes_it_and_the_gaps_stay_with_the_record(world, clock):
     check = rec.close_check
     assert check is not None
     assert check.reason == REASON and check.closed_by == w.recorder.member_id
+    assert check.closed_by_name == "赵记录[@click=app.quit]x[/]"
     assert check.closed_at == START + timedelta(hours=2) == rec.meeting.closed_at
     codes = [f.code for f in check.findings]
     assert codes == ["unmarked", "speaker_absent", "act_without_decision"]

@@ -227,7 +227,16 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
         for part in ("第1次", "主持人：张书记", "记录人：赵记录[@click=app.quit]x[/]",
                      "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比 100%"):
             assert part in head, (part, head)
-        assert "应到：正式 30 人" in static_text(rec, "#counts")
+        # 应到 = 实到 + 请假 + 缺席 + 未登记, and the never marked are named as such.
+        counts = static_text(rec, "#counts")
+        assert "应到 31 人（正式 30 人、预备 1 人）；实到 16 人" in counts, counts
+        assert "请假 0，缺席 0，未登记 15" in counts, counts
+        absent = static_text(rec, "#absentees")
+        assert "周预备（未登记）" in absent and absent.count("（未登记）") == 15, absent
+        closing = static_text(rec, "#close-check")
+        assert closing.startswith("结束时记录检查（2026-11-27") and "赵记录[@click" in closing
+        assert "有 15 人未登记出席情况：" in closing, closing
+        assert "结束时说明：其余人员会后补登" + HOSTILE_LINK in closing, closing
         assert "学习文件[/]" in static_text(rec, "#agenda")
         assert "我说" + SPEECH in table_text(rec.query_one("#speeches", DataTable))
         assert SPEECH in static_text(rec, "#speech-full")
