@@ -534,6 +534,15 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
         lambda: o.svc.minutes.edit_speech(o.actor, o.side.speech, "改",
                                           o.version(m.Speech, o.side.speech)),
         o.mt(o.side.open)),
+    "minutes.move_speech": lambda o: (
+        lambda: o.svc.minutes.move_speech(o.actor, o.side.speech,
+                                          o.version(m.Speech, o.side.speech),
+                                          speaker_name="列席[/]"),
+        o.mt(o.side.open)),
+    "minutes.delete_speech": lambda o: (
+        lambda: o.svc.minutes.delete_speech(o.actor, o.side.speech,
+                                            o.version(m.Speech, o.side.speech)),
+        o.mt(o.side.open)),
     "minutes.record_decision": lambda o: (
         lambda: o.svc.minutes.record_decision(o.actor, o.side.open, VoteDraft(
             act=Act.GENERAL_DECISION, text="决议", yes=1, no=0, abstain=0)),
