@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 
 from branchtui.core.enums import Act, AttendanceStatus, MeetingStatus, Obligation
+from branchtui.core.record_check import check_record
 from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
@@ -467,8 +468,8 @@ def test_every_minutes_message_exists_in_both_languages():
     for name in ("minutes.py", "review.py", "record.py"):
         used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", (root / name).read_text()))
     used = {k for k in used if not k.endswith(("cmd", "check"))}
-    for name in ("save", "toggle", "speeches", "decisions", "edit", "prev_item", "next_item",
-                 "open", "close", "review", "record"):
+    for name in ("save", "toggle", "speeches", "decisions", "edit", "move", "delete",
+                 "prev_item", "next_item", "open", "close", "review", "record"):
         used |= {f"ui_minutes.cmd_{name}", f"ui_minutes.cmd_{name}_help"}
     codes = set(re.findall(r'add\("([a-z_]+)"', Path(record_check.__file__).read_text()))
     assert len(codes) >= 15
@@ -595,3 +596,107 @@ async def test_the_close_check_in_english_with_a_long_list_at_80x24(world):
             assert app.is_running
     finally:
         set_language("zh")
+
+
+@on_both_backends
+async def test_move_and_delete_a_remark_by_keys(world):
+    """Issue 11, item 11: a remark entered under a member marked 缺席 goes to its real
+    speaker (Ctrl+G), a duplicate goes out of the record (Ctrl+D, after a yes); both are
+    in the chain, and the record check no longer flags the absent speaker."""
+    w, svc, mid = world, world.svc, world.meeting.id
+    svc.meetings.open(w.recorder, mid)
+    svc.meetings.mark(w.recorder, mid, w.member.member_id, AttendanceStatus.ABSENT,
+                      reason="未请假" + HOSTILE)
+    item = w.meeting.agenda[0].id
+    first = svc.minutes.add_speech(w.recorder, mid, "第一条" + SPEECH,
+                                   speaker_id=w.member.member_id, agenda_item_id=item)
+    svc.minutes.add_speech(w.recorder, mid, "重复录入" + HOSTILE_LINK,
+                           speaker_id=w.leader.member_id, agenda_item_id=item)
+    app = BranchApp(svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, mid)
+        actions = {b.binding.action for b in screen.active_bindings.values()}
+        assert {"move_speech", "delete_speech"} <= actions
+        palette = [name for name, _help, _call in screen.palette_commands()]
+        assert "更换发言人 Change speaker" in palette and "删除发言 Delete remark" in palette
+        table = screen.query_one("#speeches", DataTable)
+
+        table.move_cursor(row=0)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, minutes_mod.MoveSpeech), dialog
+        assert "孙党员（老）：第一条" in static_text(dialog, "#move-what")
+        await type_into(pilot, "组长")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        speeches = svc.meetings.record(w.recorder, mid).speeches
+        assert [(s.speaker_name, s.text) for s in speeches] == [
+            ("钱组长", "第一条" + SPEECH), ("钱组长", "重复录入" + HOSTILE_LINK)]
+        assert any("已改记到 钱组长 名下" in n for n in notes(app)), notes(app)
+
+        # Ctrl+D from the text being typed: the remark under the cursor, after a yes.
+        table.move_cursor(row=1)
+        screen.query_one("#speech-text", TextArea).focus()
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        question = app.screen
+        assert isinstance(question, minutes_mod.Confirm)
+        asked = static_text(question, "Static")
+        assert "删除 钱组长" in asked and "重复录入" + HOSTILE_LINK in asked, asked
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert len(svc.meetings.record(w.recorder, mid).speeches) == 2
+        table.move_cursor(row=1)
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        rec = svc.meetings.record(w.recorder, mid)
+        assert [s.id for s in rec.speeches] == [first.id]
+        assert "重复录入" not in table_text(table)
+        assert any("已删除 钱组长 的一条发言" in n for n in notes(app)), notes(app)
+        assert "speaker_absent" not in {f.code for f in check_record(rec)}
+        assert rec.chain_ok
+
+        # A guest's name as typed, hostile text and all; Escape changes nothing.
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        app.screen.query_one("#move-to-input", Input).value = "王主任" + HOSTILE_LINK
+        await pilot.click("#move-ok")
+        await settle(app, pilot)
+        [s] = svc.meetings.record(w.recorder, mid).speeches
+        assert (s.speaker_id, s.speaker_name) == (None, "王主任" + HOSTILE_LINK)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and svc.meetings.record(w.recorder, mid).speeches == (s,)
+        assert app.is_running
+
+        # The help lists both keys.
+        await pilot.press("f1")
+        await settle(app, pilot)
+        helped = table_text(app.screen.query_one("#help-table", DataTable))
+        assert "更换发言人" in helped and "删除发言" in helped, helped
+
+
+async def test_a_stale_delete_shows_the_newer_remark(world):
+    w, svc, mid = world, world.svc, world.meeting.id
+    svc.meetings.open(w.recorder, mid)
+    sp = svc.minutes.add_speech(w.recorder, mid, "原文", speaker_id=w.member.member_id,
+                                agenda_item_id=w.meeting.agenda[0].id)
+    app = BranchApp(svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, mid)
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        # Meanwhile the secretary changes it: the delete is refused, the change shown.
+        svc.minutes.edit_speech(w.secretary, sp.id, "书记改过[/]", sp.version)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert any("已被他人修改" in n for n in notes(app)), notes(app)
+        assert "书记改过[/]" in table_text(screen.query_one("#speeches", DataTable))
+        assert [x.text for x in svc.meetings.record(w.recorder, mid).speeches] == ["书记改过[/]"]

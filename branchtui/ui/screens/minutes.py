@@ -420,6 +420,70 @@ class CloseWithGaps(Translated, ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def _excerpt(text: str, width: int = 40) -> str:
+    """The start of a remark on one line, for a question about it."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class MoveSpeech(Translated, ModalScreen[tuple[int | None, str] | None]):
+    """Whose remark it really is: type part of the name, Enter picks (a guest's name as
+    typed). Escape leaves the remark as it is."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui_minutes.no", id="minutes.move.cancel"),
+    ]
+    DEFAULT_CSS = """
+    MoveSpeech { align: center middle; }
+    #move-box { width: 90%; max-width: 90; height: auto; max-height: 100%;
+                background: $panel; border: round $accent; padding: 0 1; }
+    #move-box .modal-buttons { height: auto; align-horizontal: right; }
+    #move-box .modal-buttons Button { margin-left: 1; min-width: 8; }
+    """
+
+    def __init__(self, speech: c.Speech, candidates: list[tuple[int | None, str, str]]) -> None:
+        super().__init__()
+        self.speech = speech
+        self.candidates = candidates
+
+    def compose(self) -> ComposeResult:
+        s = self.speech
+        with Vertical(id="move-box"):
+            yield Label(content(t("ui_minutes.move_title")), classes="section-title")
+            yield Static(content(t("ui_minutes.move_speech", time=s.spoken_at.strftime("%H:%M"),
+                                   name=s.speaker_name, text=_excerpt(s.text))),
+                         id="move-what")
+            yield NamePicker(t("ui_minutes.move_to"), t("ui_minutes.speaker_hint"),
+                             allow_free=True, id="move-to")
+            yield Static(id="move-error", classes="error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(content(t("ui_minutes.yes")), id="move-ok", variant="primary",
+                             action="screen.confirm")
+                yield Button(content(t("ui_minutes.no")), id="move-cancel",
+                             action="screen.cancel")
+
+    def on_mount(self) -> None:
+        picker = self.query_one(NamePicker)
+        picker.set_candidates(self.candidates)
+        picker.input.focus()
+
+    @on(NamePicker.Picked)
+    def _picked(self, event: NamePicker.Picked) -> None:
+        event.stop()
+        self.dismiss((event.member_id, event.name))
+
+    def action_confirm(self) -> None:
+        choice = self.query_one(NamePicker).resolve()
+        if choice is None:
+            self.query_one("#move-error", Static).update(content(t("ui_minutes.move_pick")))
+            self.query_one(NamePicker).input.focus()
+            return
+        self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 # -- the screen -------------------------------------------------------------------------------
 
 
@@ -433,6 +497,13 @@ class MinutesScreen(LiveMeetingScreen):
         Binding("ctrl+s", "save", "ui_minutes.key_save", id="minutes.save"),
         Binding("ctrl+t", "toggle_tab", "ui_minutes.key_toggle", id="minutes.toggle"),
         Binding("ctrl+o", "edit_speech", "ui_minutes.key_edit", id="minutes.edit"),
+        # Corrections, not the daily keys: in the help (F1) and the palette, not the footer,
+        # which keeps F10 in sight. Ctrl+D goes before the text fields' own (delete right:
+        # the Delete key does that there).
+        Binding("ctrl+g", "move_speech", "ui_minutes.key_move", id="minutes.move",
+                show=False),
+        Binding("ctrl+d", "delete_speech", "ui_minutes.key_delete", id="minutes.delete",
+                priority=True, show=False),
         Binding("ctrl+up", "item(-1)", "ui_minutes.key_prev_item", id="minutes.prev_item"),
         Binding("ctrl+down", "item(1)", "ui_minutes.key_next_item", id="minutes.next_item"),
         Binding("f10", "open_meeting", "ui_minutes.key_open", id="minutes.open"),
@@ -797,7 +868,7 @@ class MinutesScreen(LiveMeetingScreen):
             return self.people.may_run and self.status is MeetingStatus.PLANNED
         if action == "close_meeting":
             return self.people.may_run and self.status is MeetingStatus.OPEN
-        if action in ("save", "edit_speech"):
+        if action in ("save", "edit_speech", "move_speech", "delete_speech"):
             if not self.people.may_write:
                 return False
             return True if self.status is MeetingStatus.OPEN else None
@@ -1052,15 +1123,21 @@ class MinutesScreen(LiveMeetingScreen):
         self._update_state()
         self.action_refresh()
 
+    def _selected_speech(self) -> c.Speech | None:
+        """The remark under the cursor of the item's list (None: the item has none)."""
+        table = self.query_one("#speeches", DataTable)
+        if self.record is None or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return next((s for s in self.record.speeches if str(s.id) == str(key.value)), None)
+
     def action_edit_speech(self) -> None:
         if self.record is None or self._refuse():
             return
-        table = self.query_one("#speeches", DataTable)
-        if table.row_count == 0:
+        speech = self._selected_speech()
+        if speech is None:
             self.notify(t("ui_minutes.no_speech_to_edit"), severity="warning", markup=False)
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        speech = next(s for s in self.record.speeches if str(s.id) == str(key.value))
         self._flush()
         self.editing = speech
         self.action_tab("speech")
@@ -1074,6 +1151,66 @@ class MinutesScreen(LiveMeetingScreen):
     def _speech_chosen(self, _event: DataTable.RowSelected) -> None:
         self.action_edit_speech()
 
+    def action_delete_speech(self) -> None:
+        """Take the selected remark out of the record, after a yes (the service chains
+        the deletion with the remark as it was)."""
+        if self.record is None or self._refuse():
+            return
+        speech = self._selected_speech()
+        if speech is None:
+            self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
+            return
+        svc, actor = self.services, self.actor
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.editing is not None and self.editing.id == speech.id:
+                self._stop_editing()
+            self.call("deleted", lambda: svc.minutes.delete_speech(actor, speech.id,
+                                                                   speech.version))
+
+        self.app.push_screen(Confirm(t(
+            "ui_minutes.confirm_delete", name=speech.speaker_name,
+            time=speech.spoken_at.strftime("%H:%M"), text=_excerpt(speech.text))), answered)
+
+    def _done_deleted(self, speech: c.Speech) -> None:
+        self.notify(t("ui_minutes.speech_deleted", name=speech.speaker_name), markup=False)
+        self.action_refresh()
+
+    def action_move_speech(self) -> None:
+        """Attribute the selected remark to another speaker, picked as when writing one."""
+        if self.record is None or self._refuse():
+            return
+        speech = self._selected_speech()
+        if speech is None:
+            self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
+            return
+        svc, actor = self.services, self.actor
+        candidates = self.query_one("#speaker", NamePicker).candidates
+
+        def picked(choice: tuple[int | None, str] | None) -> None:
+            if choice is not None:
+                mid, name = choice
+                self.call("moved", lambda: svc.minutes.move_speech(
+                    actor, speech.id, speech.version, speaker_id=mid, speaker_name=name))
+
+        self.app.push_screen(MoveSpeech(speech, candidates), picked)
+
+    def _done_moved(self, speech: c.Speech) -> None:
+        if self.editing is not None and self.editing.id == speech.id:
+            # Being edited here: the text typed so far follows the newer version.
+            old = self._speech_key()
+            text = self._texts.get(old)
+            self._forget(old)
+            self.editing = speech
+            if text is not None:
+                self._texts[self._speech_key()] = text
+                self._dirty.add(self._speech_key())
+            self._update_state()
+        self.notify(t("ui_minutes.speech_moved", name=speech.speaker_name), markup=False)
+        self.action_refresh()
+
     def _stop_editing(self) -> None:
         if self.editing is not None:
             self._forget(self._speech_key())
@@ -1084,6 +1221,8 @@ class MinutesScreen(LiveMeetingScreen):
     def on_clashed(self, message: Clashed) -> None:
         if message.tag != "edit" or not isinstance(message.current, c.Speech):
             self.notify(message.text, severity="warning", markup=False, timeout=10)
+            if message.tag in ("deleted", "moved"):
+                self.action_refresh()  # show the newer remark; the user decides again
             return
         mine: str = self._pending_text
         theirs: c.Speech = message.current
@@ -1358,6 +1497,8 @@ class MinutesScreen(LiveMeetingScreen):
             ("speeches", "tab", lambda: self.action_tab("speech")),
             ("decisions", "tab", lambda: self.action_tab("decision")),
             ("edit", "edit_speech", self.action_edit_speech),
+            ("move", "move_speech", self.action_move_speech),
+            ("delete", "delete_speech", self.action_delete_speech),
             ("prev_item", "item", lambda: self.action_item(-1)),
             ("next_item", "item", lambda: self.action_item(1)),
             ("open", "open_meeting", self.action_open_meeting),
