@@ -610,8 +610,8 @@ class MeetingService(Service):
             bump(m.Meeting, row, None, status=MeetingStatus.CLOSED.value, closed_at=self.now())
             data = findings_data(gaps)
             m.CloseGaps.create(meeting=row.id, closed_at=row.closed_at,
-                               closed_by=actor.member_id, findings=json.dumps(data, ensure_ascii=False),
-                               reason=reason)
+                               closed_by=actor.member_id,
+                               findings=json.dumps(data, ensure_ascii=False), reason=reason)
             record_change(self.ctx, actor, "meeting.close", "meeting", row.id,
                           {"closed_at": row.closed_at, "gaps": data, "gaps_reason": reason},
                           meeting_id=row.id)
