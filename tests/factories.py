@@ -10,6 +10,9 @@ from branchtui.core.enums import Act, Obligation, OrgKind, PositionRole
 from branchtui.services import Actor, MeetingDraft, MemberDraft, Services
 
 JOINED = date(2020, 1, 1)
+# The reason for closing a meeting whose record still has gaps (``meetings.close``), for
+# tests about something else than a complete record.
+GAPS_REASON = "记录会后补齐[/]（测试）"
 
 
 @dataclass

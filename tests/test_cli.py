@@ -22,7 +22,7 @@ from branchtui.services import FixedClock, MemberDraft, Services
 from branchtui.store.db import open_database, upgrade
 from tests.conftest import NOW
 from tests.core.test_sshkeys import ed25519_blob, line_of, rsa_blob
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None,
@@ -91,7 +91,7 @@ def world(tmp_path):
     svc.meetings.open(w.recorder, mtg.id)
     for mid in w.members:
         svc.meetings.mark(w.recorder, mtg.id, mid, AttendanceStatus.PRESENT)
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     clock.current = NOW
     yield w
     db.close()

@@ -3,6 +3,7 @@ sealed (or cancelled), agenda, attendance, 列席 guests and leave requests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -23,6 +24,7 @@ from branchtui.core.enums import (
 )
 from branchtui.core.errors import NotFound, ValidationError
 from branchtui.core.frozen import frozen
+from branchtui.core.record_check import CloseCheck, RecordGaps, close_gaps, findings_data
 from branchtui.core.roll import (
     AttendanceCounts,
     Excluded,
@@ -93,6 +95,8 @@ class MeetingRecord:
     chain_ok: bool
     chain_entries: int
     written_live_share: float | None  # share of entries written while the meeting was open
+    # The record check when the meeting was closed (None: not closed here, or imported).
+    close_check: CloseCheck | None = None
 
 
 @frozen
@@ -585,16 +589,32 @@ class MeetingService(Service):
                           {"opened_at": row.opened_at}, meeting_id=row.id)
             return convert.meeting(row)
 
-    def close(self, actor: Actor, meeting_id: int) -> c.Meeting:
+    def close(self, actor: Actor, meeting_id: int, gaps_reason: str = "") -> c.Meeting:
+        """open → closed, after the record check (``core.record_check.close_gaps``) in the
+        same transaction. A record that lacks what it must have (recorder, place, agenda,
+        a mark for every member of 应到, speakers who were there, ...) is refused with
+        ``RecordGaps`` naming the gaps, unless ``gaps_reason`` says why it closes all the
+        same. The gaps found and the reason stay with the record (``close_check``) and go
+        into the hash chain."""
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
             g.check("meetings.close", meeting_target(row))
             if row.status != MeetingStatus.OPEN.value:
                 raise ValidationError("meeting.not_open")
+            gaps = close_gaps(self.record(actor, row.id))
+            reason = clean(gaps_reason, field="field.gaps_reason", max_len=TEXT_MAX,
+                           multiline=True) if gaps else ""
+            if gaps and not reason:
+                raise RecordGaps(findings=tuple(gaps))
             bump(m.Meeting, row, None, status=MeetingStatus.CLOSED.value, closed_at=self.now())
+            data = findings_data(gaps)
+            m.CloseGaps.create(meeting=row.id, closed_at=row.closed_at,
+                               closed_by=actor.member_id,
+                               findings=json.dumps(data, ensure_ascii=False), reason=reason)
             record_change(self.ctx, actor, "meeting.close", "meeting", row.id,
-                          {"closed_at": row.closed_at}, meeting_id=row.id)
+                          {"closed_at": row.closed_at, "gaps": data, "gaps_reason": reason},
+                          meeting_id=row.id)
             return convert.meeting(row)
 
     def seal(self, actor: Actor, meeting_id: int) -> c.Meeting:
@@ -851,7 +871,8 @@ class MeetingService(Service):
                     .where((m.ChangeLog.meeting == row.id)
                            & m.ChangeLog.action.in_(
                                ["attendance.mark", "attendance.sign_in", "speech.add",
-                                "speech.edit", "decision.record"]))
+                                "speech.edit", "speech.move", "speech.delete",
+                                "decision.record"]))
                     .tuples()
                 )
                 if entries:
@@ -873,6 +894,7 @@ class MeetingService(Service):
                 chain_ok=ok,
                 chain_entries=n,
                 written_live_share=live_share,
+                close_check=convert.close_check(row.id),
             )
 
     def find(self, actor: Actor, branch_id: int | None = None, *, start: datetime | None = None,

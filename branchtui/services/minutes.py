@@ -16,7 +16,7 @@ from branchtui.core.enums import (
     Obligation,
     RectStatus,
 )
-from branchtui.core.errors import NotFound, ValidationError
+from branchtui.core.errors import Conflict, NotFound, ValidationError
 from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
@@ -89,6 +89,15 @@ class MinutesService(Service):
         ).exists():
             raise NotFound(what="agenda_item", id=item_id)
 
+    def _speaker_name(self, speaker_id: int | None, speaker_name: str) -> str:
+        """A member's name as stored, or a guest's as typed (required)."""
+        if speaker_id is not None:
+            name = m.Member.select(m.Member.name).where(m.Member.id == speaker_id).scalar()
+            if name is None:
+                raise NotFound(what="member", id=speaker_id)
+            return str(name)
+        return clean(speaker_name, field="field.speaker", max_len=NAME_MAX, required=True)
+
     # -- speeches ---------------------------------------------------------------------------
 
     def add_speech(self, actor: Actor, meeting_id: int, text: str, *,
@@ -102,13 +111,7 @@ class MinutesService(Service):
             self._check_item(row.id, agenda_item_id)
             text = clean(text, field="field.speech", max_len=TEXT_MAX, multiline=True,
                          required=True)
-            if speaker_id is not None:
-                name = m.Member.select(m.Member.name).where(m.Member.id == speaker_id).scalar()
-                if name is None:
-                    raise NotFound(what="member", id=speaker_id)
-            else:
-                name = clean(speaker_name, field="field.speaker", max_len=NAME_MAX,
-                             required=True)
+            name = self._speaker_name(speaker_id, speaker_name)
             now = self.now()
             when = min(spoken_at or now, now)
             sp = m.Speech.create(
@@ -135,6 +138,49 @@ class MinutesService(Service):
             record_change(self.ctx, actor, "speech.edit", "speech", sp.id,
                           {"text": text, "version": sp.version}, meeting_id=row.id)
             return convert.speech(sp)
+
+    def move_speech(self, actor: Actor, speech_id: int, expected_version: int, *,
+                    speaker_id: int | None = None, speaker_name: str = "") -> c.Speech:
+        """Attribute a remark to another speaker: a member (``speaker_id``) or a guest by
+        name. Allowed where editing the remark is; the chain keeps the speaker before and
+        after. A stale move raises Conflict carrying the newer remark."""
+        with self.write():
+            sp = get_or_404(m.Speech, speech_id)
+            row = self._writable(actor, sp.meeting_id, "minutes.move_speech")
+            check_version(sp, expected_version, convert.speech)
+            name = self._speaker_name(speaker_id, speaker_name)
+            if (speaker_id, name) == (sp.speaker_id, sp.speaker_name):
+                return convert.speech(sp)  # already theirs: nothing to record
+            before = {"speaker": sp.speaker_id, "speaker_name": sp.speaker_name}
+            bump(m.Speech, sp, expected_version, speaker=speaker_id, speaker_name=name)
+            record_change(self.ctx, actor, "speech.move", "speech", sp.id,
+                          {"before": before,
+                           "after": {"speaker": speaker_id, "speaker_name": name},
+                           "version": sp.version}, meeting_id=row.id)
+            return convert.speech(sp)
+
+    def delete_speech(self, actor: Actor, speech_id: int, expected_version: int) -> c.Speech:
+        """Take a remark out of the record (entered twice, or in the wrong meeting). Allowed
+        where editing it is. Never silent: the chain keeps the remark as it was, with who
+        took it out and when. A stale delete raises Conflict carrying the newer remark.
+        Returns the remark as it was."""
+        with self.write():
+            sp = get_or_404(m.Speech, speech_id)
+            row = self._writable(actor, sp.meeting_id, "minutes.delete_speech")
+            check_version(sp, expected_version, convert.speech)
+            gone = convert.speech(sp)
+            n = m.Speech.delete().where((m.Speech.id == sp.id)
+                                        & (m.Speech.version == sp.version)).execute()
+            if n != 1:
+                raise Conflict(yours=expected_version, current_version=sp.version + 1)
+            record_change(self.ctx, actor, "speech.delete", "speech", sp.id,
+                          {"before": {"speaker": gone.speaker_id,
+                                      "speaker_name": gone.speaker_name, "text": gone.text,
+                                      "item": gone.agenda_item_id,
+                                      "spoken_at": gone.spoken_at,
+                                      "entered_by": gone.entered_by,
+                                      "version": gone.version}}, meeting_id=row.id)
+            return gone
 
     # -- decisions --------------------------------------------------------------------------
 

@@ -278,6 +278,8 @@ RIGHTS: dict[str, Right] = {
     # -- minutes --------------------------------------------------------------------------------
     "minutes.add_speech": _write(MINUTES, "perm.minutes"),
     "minutes.edit_speech": _write(MINUTES, "perm.minutes"),
+    "minutes.move_speech": _write(MINUTES, "perm.minutes"),
+    "minutes.delete_speech": _write(MINUTES, "perm.minutes"),
     "minutes.record_decision": _write(MINUTES, "perm.minutes"),
     "minutes.add_problem": _write(MINUTES, "perm.minutes"),
     "minutes.add_criticism": _write(MINUTES, "perm.minutes"),

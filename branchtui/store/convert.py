@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from peewee import JOIN
+
 from branchtui.core import model as c
 from branchtui.core.enums import (
     Act,
@@ -23,6 +25,7 @@ from branchtui.core.enums import (
     PositionRole,
     RectStatus,
 )
+from branchtui.core.record_check import CloseCheck, findings_from
 from branchtui.store import models as m
 
 
@@ -225,6 +228,20 @@ def speech(row: m.Speech) -> c.Speech:
         entered_by=row.entered_by_id,
         version=row.version,
     )
+
+
+def close_check(meeting_id: int) -> CloseCheck | None:
+    """The record check kept when the meeting was closed, with the closer's name; None
+    for a meeting not closed through ``close`` (still open, or imported)."""
+    row = (m.CloseGaps.select(m.CloseGaps, m.Member.name)
+           .join(m.Member, JOIN.LEFT_OUTER, on=(m.CloseGaps.closed_by == m.Member.id))
+           .where(m.CloseGaps.meeting == meeting_id).objects().first())
+    if row is None:
+        return None
+    return CloseCheck(closed_at=row.closed_at, closed_by=row.closed_by_id,
+                      closed_by_name=row.name or "",
+                      findings=findings_from(json.loads(row.findings or "[]")),
+                      reason=row.reason)
 
 
 def decision(row: m.Decision) -> c.Decision:

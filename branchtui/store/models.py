@@ -504,3 +504,19 @@ class RightsAudit(BaseModel):
 
 
 ALL_MODELS = (*ALL_MODELS, RightsAudit)
+
+
+class CloseGaps(BaseModel):
+    """The record check when the meeting was closed (migration 0009): the gaps that blocked
+    closing, as canonical JSON (none for a complete record), and the closer's reason for
+    closing with them. One row per meeting, written by ``close`` in the same transaction
+    as its ``meeting.close`` entry of the hash chain, which carries the same data."""
+
+    meeting = ForeignKeyField(Meeting, unique=True, on_delete="CASCADE")
+    closed_at = DateTimeField()
+    closed_by = ForeignKeyField(Member, null=True, on_delete="SET NULL")
+    findings = TextField(default="[]")
+    reason = TextField(default="")
+
+
+ALL_MODELS = (*ALL_MODELS, CloseGaps)

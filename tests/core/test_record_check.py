@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from branchtui.core.enums import Act, AttendanceStatus, MeetingStatus, Obligation
 from branchtui.core.model import AgendaItem, AttendanceRow, Decision, Guest, Meeting, Speech
-from branchtui.core.record_check import MUST, SHOULD, check_record
+from branchtui.core.record_check import (
+    MUST,
+    SHOULD,
+    RecordGaps,
+    absentees,
+    check_record,
+    close_gaps,
+    findings_data,
+    findings_from,
+)
+from branchtui.core.roll import count_attendance
 
 T = datetime(2026, 11, 27, 14, 0)
 
@@ -105,3 +119,97 @@ def test_decision_without_item_covers_an_act_of_the_same_kind():
 def test_no_agenda():
     rec = Rec(meeting(agenda=()), speeches=(speech(None),))
     assert codes(rec) == ["no_agenda"]
+
+
+# -- issue 11, items 11 and 12: speakers who were not there, gaps that block closing ---------
+
+
+def spoken_by(mid: int | None, name: str, item: int | None = 10) -> Speech:
+    return Speech(id=mid or 0, meeting_id=1, agenda_item_id=item, speaker_id=mid,
+                  speaker_name=name, text="发言", spoken_at=T, entered_by=2)
+
+
+def test_a_remark_by_a_member_marked_absent_or_on_leave_is_flagged():
+    S = AttendanceStatus
+    rec = Rec(meeting(),
+              attendance=(att(1, "张书记", S.PRESENT), att(3, "缺[/]席", S.ABSENT, "未请假"),
+                          att(4, "请假者", S.LEAVE, "病假"), att(5, "迟到者", S.LATE)),
+              speeches=(spoken_by(1, "张书记"), spoken_by(3, "缺[/]席", 11),
+                        spoken_by(4, "请假者"), spoken_by(3, "缺[/]席"),
+                        spoken_by(5, "迟到者", 11),
+                        spoken_by(None, "王主任（列席）"),  # a guest: not on the roll
+                        spoken_by(9, "街道李书记")),  # a member not on this roll
+              decisions=(decision(11),))
+    found = check_record(rec)
+    by = {f.code: f for f in found}
+    assert by["speaker_absent"].severity == MUST
+    assert by["speaker_absent"].subjects == ("缺[/]席", "请假者")
+    assert by["speaker_absent"].count == 2
+    assert [f.code for f in found] == ["speaker_absent"]
+
+
+def test_close_gaps_are_the_must_gaps_but_not_closed_yet():
+    S = AttendanceStatus
+    rec = Rec(meeting(status=MeetingStatus.OPEN, place="", agenda=(), recorder_id=None),
+              attendance=(att(1, "张书记", S.PRESENT), att(2, "未登[/]记", None),
+                          att(3, "缺席者", S.ABSENT)),
+              speeches=(spoken_by(3, "缺席者", None), spoken_by(1, "张书记", None)))
+    gaps = close_gaps(rec)
+    assert [f.code for f in gaps] == ["no_place", "no_recorder", "no_agenda", "unmarked",
+                                      "absent_without_reason", "speaker_absent"]
+    assert {f.code for f in check_record(rec)} - {f.code for f in gaps} == {"not_closed"}
+    by = {f.code: f for f in gaps}
+    assert by["unmarked"].subjects == ("未登[/]记",)
+    assert by["speaker_absent"].subjects == ("缺席者",)
+    # A record that has what it must have closes without a reason, SHOULD gaps and all.
+    complete = Rec(meeting(status=MeetingStatus.OPEN),
+                   attendance=(att(1, "张书记", S.PRESENT),),
+                   speeches=(speech(10, "大家一致认为很好"), speech(11)),
+                   decisions=(decision(11, owner=None),))
+    assert close_gaps(complete) == []
+    assert {f.code for f in check_record(complete)} == {
+        "not_closed", "decision_without_owner", "collective_phrase"}
+
+
+def test_the_refusal_names_every_gap_as_plain_text():
+    S = AttendanceStatus
+    rec = Rec(meeting(status=MeetingStatus.OPEN, place=" "),
+              attendance=(att(2, "赵[@click=app.quit]x[/]", None), att(3, "钱（一）", None)),
+              speeches=(speech(10), speech(11)), decisions=(decision(11),))
+    err = RecordGaps(findings=tuple(close_gaps(rec)))
+    text = err.message()
+    assert "没有填写会议地点" in text
+    assert "有 2 人未登记出席情况：赵[@click=app.quit]x[/]、钱（一）" in text
+    assert "写明原因" in text
+    again = pickle.loads(pickle.dumps(err))  # crosses processes (the SSH gateway's children)
+    assert isinstance(again, RecordGaps) and again.findings == err.findings
+    assert findings_from(findings_data(err.findings)) == err.findings
+    assert att(1, "x", S.PRESENT) not in absentees([att(1, "x", S.PRESENT)])
+
+
+statuses = st.none() | st.sampled_from(list(AttendanceStatus))
+
+
+@given(st.lists(st.tuples(st.booleans(), statuses), max_size=60))
+def test_expected_is_present_plus_absentees(sheet: list[tuple[bool, AttendanceStatus | None]]):
+    """应到 = 实到 + 请假 + 缺席 + 未登记, and the record's 未到会人员 (``absentees``) are
+    exactly those not present: none of 应到 is left out, whatever the sheet."""
+    rows = [AttendanceRow(id=i, meeting_id=1, member_id=i, member_name=f"党员{i}[/]",
+                          is_full=full, can_vote=full, status=status)
+            for i, (full, status) in enumerate(sheet, start=1)]
+    counts = count_attendance((r.is_full, r.status) for r in rows)
+    away = absentees(rows)
+    assert counts.expected_total == counts.present_total + len(away), (counts, away)
+    assert counts.expected_total == (counts.present_total + counts.leave + counts.absent
+                                     + counts.unmarked)
+    assert [a.member_id for a in away if a.status is None] == [
+        r.member_id for r in rows if r.status is None]
+    assert all(a.status is not AttendanceStatus.EXEMPT for a in away)
+    rec = Rec(meeting(status=MeetingStatus.OPEN), attendance=tuple(rows),
+              speeches=(speech(10), speech(11)), decisions=(decision(11),))
+    by = {f.code: f for f in close_gaps(rec)}
+    if counts.unmarked:
+        assert by["unmarked"].count == counts.unmarked
+        assert set(by["unmarked"].subjects) == {a.member_name for a in away if a.status is None}
+    else:
+        assert "unmarked" not in by

@@ -12,7 +12,7 @@ from branchtui.core.enums import Grade, Obligation
 from branchtui.core.errors import ValidationError
 from branchtui.i18n import set_language
 from branchtui.store import models as m
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def sealed_org_life(w, clock, report_year: int, start: datetime) -> int:
     mtg = svc.meetings.schedule(w.secretary, d)
     clock.current = start
     svc.meetings.open(w.recorder, mtg.id)
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     svc.meetings.seal(w.secretary, mtg.id)
     clock.current = saved
     assert m.Meeting.get_by_id(mtg.id).report_year == report_year

@@ -10,7 +10,7 @@ import pytest
 
 from branchtui.core.enums import MeetingStatus, Obligation, PositionRole
 from branchtui.core.errors import Conflict, PermissionDenied, ValidationError
-from tests.factories import JOINED, build_world, draft
+from tests.factories import GAPS_REASON, JOINED, build_world, draft
 
 START = datetime(2026, 11, 27, 14, 0)
 
@@ -39,7 +39,7 @@ def test_recorder_switches_self_signin_while_planned_and_open(world, clock):
     # An ordinary member may not switch it.
     with pytest.raises(PermissionDenied):
         svc.meetings.set_self_signin(w.member, mtg.id, False, on.version)
-    closed = svc.meetings.close(w.recorder, mtg.id)
+    closed = svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     with pytest.raises(ValidationError) as verr:
         svc.meetings.set_self_signin(w.recorder, mtg.id, False, closed.version)
     assert verr.value.key == "meeting.not_open"

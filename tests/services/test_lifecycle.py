@@ -19,7 +19,7 @@ from branchtui.core.errors import Conflict, PermissionDenied, ValidationError
 from branchtui.services import VoteDraft
 from branchtui.store import models as m
 from tests.conftest import FULLWIDTH, HOSTILE_LINK, LONG_ZH
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 
 @pytest.fixture
@@ -70,8 +70,10 @@ def test_schedule_open_mark_minutes_close_seal(world, clock):
     assert decision.quorum_met and decision.passed
 
     clock.advance(hours=1)
+    # Everything a record must have is there: it closes without a reason.
     svc.meetings.close(w.recorder, meeting.id)
     rec = svc.meetings.record(w.secretary, meeting.id)
+    assert rec.close_check is not None and rec.close_check.findings == ()
     assert rec.chain_ok and rec.chain_entries > 10
     assert rec.written_live_share == 1.0
     assert rec.counts.present_full == 11 and rec.counts.present_probationary == 1
@@ -100,7 +102,7 @@ def test_chain_detects_tampering(world, clock):
             m.ChangeLog.id == first.id).execute()
     rec = svc.meetings.record(w.secretary, meeting.id)
     assert not rec.chain_ok, "an edited change-log entry must break the chain"
-    svc.meetings.close(w.recorder, meeting.id)
+    svc.meetings.close(w.recorder, meeting.id, gaps_reason=GAPS_REASON)
     with pytest.raises(ValidationError) as err:
         svc.meetings.seal(w.secretary, meeting.id)
     assert err.value.key == "meeting.chain_broken"
@@ -123,7 +125,7 @@ def test_transfer_does_not_change_an_old_meetings_roll(world, clock):
     svc, w = world.svc, world
     old = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 27, 10)))
     svc.meetings.open(w.recorder, old.id)
-    svc.meetings.close(w.recorder, old.id)
+    svc.meetings.close(w.recorder, old.id, gaps_reason=GAPS_REASON)
     before = {a.member_id for a in svc.meetings.record(w.secretary, old.id).attendance}
     svc.roster.transfer(w.secretary, w.member.member_id, date(2026, 11, 28),
                         to_branch_id=w.other_branch_id, note="随子女迁居")
@@ -178,7 +180,7 @@ def test_marks_after_close_are_visible_as_such(world, clock):
     svc, w = world.svc, world
     meeting = svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 27, 10)))
     svc.meetings.open(w.recorder, meeting.id)
-    svc.meetings.close(w.recorder, meeting.id)
+    svc.meetings.close(w.recorder, meeting.id, gaps_reason=GAPS_REASON)
     row = svc.meetings.mark(w.secretary, meeting.id, w.member.member_id,
                             AttendanceStatus.LEAVE, reason="事后补假")
     assert row.method is MarkMethod.AFTER

@@ -12,7 +12,7 @@ from branchtui.core.enums import AttendanceStatus, LeaveKind, Obligation, Positi
 from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.services.queries import summarize_years
 from tests.conftest import HOSTILE_LINK
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def held(w, clock, start: datetime, marks: dict[int, AttendanceStatus]) -> int:
         svc.meetings.mark(w.recorder, mtg.id, mid, st,
                           reason="病" if st in (AttendanceStatus.LEAVE,
                                                AttendanceStatus.EXEMPT) else "")
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     clock.current = saved
     return mtg.id
 

@@ -13,7 +13,7 @@ from branchtui.core.record_check import check_record
 from branchtui.core.votes import Tally, VoteBase, evaluate
 from branchtui.services import VoteDraft
 from tests.conftest import HOSTILE_LINK
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 START = datetime(2026, 11, 27, 14, 0)
 
@@ -72,7 +72,7 @@ def test_record_check_over_a_real_record(world, clock):
     svc.minutes.add_speech(w.recorder, mtg.id, "大家一致认为很好", speaker_id=w.member.member_id,
                            agenda_item_id=mtg.agenda[0].id)
     clock.advance(hours=1)
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     found = {f.code: f for f in check_record(svc.meetings.record(w.recorder, mtg.id))}
     assert set(found) == {"unmarked", "item_without_speech", "act_without_decision",
                           "collective_phrase"}

@@ -9,7 +9,7 @@ import pytest
 from branchtui.core.enums import Grade, Obligation, RectStatus
 from branchtui.core.errors import PermissionDenied, ValidationError
 from tests.conftest import HOSTILE, HOSTILE_LINK
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_org_life_sheet_lists_problems_criticism_and_items(world, clock):
     as_member = svc.minutes.org_life_sheet(w.member, mtg.id)
     assert not as_member.can_write and len(as_member.problems) == 2
     # Closed: nobody writes any more.
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     assert not svc.minutes.org_life_sheet(w.secretary, mtg.id).can_write
     with pytest.raises(PermissionDenied):
         svc.minutes.org_life_sheet(w.other_secretary, mtg.id)
@@ -129,7 +129,7 @@ def test_org_life_sheet_carries_the_review_of_earlier_rounds(world, clock):
     first = org_life(svc, w, clock, datetime(2026, 12, 10, 9))
     item = svc.minutes.create_rectification(w.recorder, first.id, "问题" + HOSTILE, "措施",
                                             w.leader.member_id, date(2027, 1, 10))
-    svc.meetings.close(w.recorder, first.id)
+    svc.meetings.close(w.recorder, first.id, gaps_reason=GAPS_REASON)
     second = org_life(svc, w, clock, datetime(2027, 1, 22, 9))
     sheet = svc.minutes.org_life_sheet(w.secretary, second.id)
     assert [r.id for r in sheet.review] == [item.id] and sheet.items == ()

@@ -21,7 +21,7 @@ from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.core.periods import parse_period, period_containing
 from branchtui.services import VoteDraft
 from tests.conftest import HOSTILE
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_org_life_rectification_and_review(world, clock):
         date(2026, 6, 30), problem_id=problem)
     open_item = svc.minutes.create_rectification(
         w.recorder, first.id, "台账不全", "补齐台账", w.organiser.member_id, date(2026, 3, 31))
-    svc.meetings.close(w.recorder, first.id)
+    svc.meetings.close(w.recorder, first.id, gaps_reason=GAPS_REASON)
 
     clock.current = datetime(2026, 4, 1, 9)
     overdue = svc.minutes.rectifications(w.secretary, w.branch_id, overdue_on=clock.now().date())
@@ -146,7 +146,7 @@ def test_compliance_counts_obligations_not_sittings(world, clock):
     svc, w = world.svc, world
     combined = held(svc, w, clock, datetime(2026, 10, 9, 14), Obligation.THEME_DAY,
                     Obligation.GENERAL_MEETING, Obligation.PARTY_LECTURE)
-    svc.meetings.close(w.recorder, combined.id)
+    svc.meetings.close(w.recorder, combined.id, gaps_reason=GAPS_REASON)
     clock.current = datetime(2026, 11, 27, 9)
     rows = svc.queries.compliance(w.secretary, w.branch_id, parse_period("2026-Q4"))[0]
     state = {(r.obligation, r.period.starts, r.group_id): r.state for r in rows.rows}
@@ -175,7 +175,7 @@ def test_history_rates_and_warnings(world, clock):
             status = (AttendanceStatus.ABSENT if a.member_id == w.member.member_id
                       else AttendanceStatus.PRESENT)
             svc.meetings.mark(w.recorder, mtg.id, a.member_id, status)
-        svc.meetings.close(w.recorder, mtg.id)
+        svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     clock.current = datetime(2026, 11, 27, 9)
     history = svc.queries.member_history(w.member, w.member.member_id)
     assert len(history) == 6 and history[0].day == date(2026, 10, 8)

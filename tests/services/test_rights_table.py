@@ -50,7 +50,7 @@ from branchtui.services.permissions import (
 from branchtui.store import models as m
 from branchtui.store.db import close_database, open_database, upgrade
 from tests.conftest import HOSTILE_LINK, NOW, PG_URL, _no_pg, pg_schema_url
-from tests.factories import JOINED, World, build_world, draft
+from tests.factories import GAPS_REASON, JOINED, World, build_world, draft
 
 TODAY = NOW.date()
 # Rows that are not methods: a part of a method's rights, checked inside it, and the row
@@ -130,7 +130,7 @@ def _side(svc: Services, w: World, branch: int, group: int | None, member: int,
     clock.current = datetime(2026, 3, 10, 9)
     closed = mk(datetime(2026, 3, 10, 10), Obligation.GENERAL_MEETING)
     svc.meetings.open(admin, closed.id)
-    svc.meetings.close(admin, closed.id)
+    svc.meetings.close(admin, closed.id, gaps_reason=GAPS_REASON)
     clock.current = NOW
     planned = mk(datetime(2026, 12, 4, 10))
     opened = mk(datetime(2026, 11, 27, 8, 30), Obligation.ORG_LIFE)
@@ -470,8 +470,9 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
     # running
     "meetings.open": lambda o: (lambda: o.svc.meetings.open(o.actor, o.side.planned),
                                 o.mt(o.side.planned)),
-    "meetings.close": lambda o: (lambda: o.svc.meetings.close(o.actor, o.side.open),
-                                 o.mt(o.side.open)),
+    "meetings.close": lambda o: (
+        lambda: o.svc.meetings.close(o.actor, o.side.open, gaps_reason=GAPS_REASON),
+        o.mt(o.side.open)),
     "meetings.seal": lambda o: (lambda: o.svc.meetings.seal(o.actor, o.side.closed),
                                 o.mt(o.side.closed)),
     "meetings.set_self_signin": lambda o: (
@@ -532,6 +533,15 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
     "minutes.edit_speech": lambda o: (
         lambda: o.svc.minutes.edit_speech(o.actor, o.side.speech, "改",
                                           o.version(m.Speech, o.side.speech)),
+        o.mt(o.side.open)),
+    "minutes.move_speech": lambda o: (
+        lambda: o.svc.minutes.move_speech(o.actor, o.side.speech,
+                                          o.version(m.Speech, o.side.speech),
+                                          speaker_name="列席[/]"),
+        o.mt(o.side.open)),
+    "minutes.delete_speech": lambda o: (
+        lambda: o.svc.minutes.delete_speech(o.actor, o.side.speech,
+                                            o.version(m.Speech, o.side.speech)),
         o.mt(o.side.open)),
     "minutes.record_decision": lambda o: (
         lambda: o.svc.minutes.record_decision(o.actor, o.side.open, VoteDraft(

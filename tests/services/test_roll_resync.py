@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from branchtui.core.enums import Act, AttendanceStatus, LeaveKind, MeetingStatus
 from branchtui.services import MemberDraft
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 MEETING = datetime(2026, 6, 20, 14, 0)
 
@@ -123,7 +123,7 @@ def test_open_meeting_keeps_marks_and_ending_an_exemption_restores_leave(world, 
     assert rows[w.probationary.member_id].is_full
     _sheet_matches_preview(w, mtg.id)
     # A closed meeting's roll is frozen.
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     svc.roster.transfer(w.admin, w.leader.member_id, date(2026, 6, 1),
                         to_branch_id=w.other_branch_id)
     rows = {a.member_id: a for a in svc.meetings.record(w.secretary, mtg.id).attendance}

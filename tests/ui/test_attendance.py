@@ -4,6 +4,7 @@ counts and quorum lights, English, and an 80x24 terminal."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -36,7 +37,7 @@ from tests.conftest import (
     backend_url,
     on_both_backends,
 )
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 START = datetime(2026, 11, 27, 14, 0)
 
@@ -321,6 +322,10 @@ async def test_counts_and_quorum_light_update(world):
         assert f"选举：需到会 {election} 人，已到 {needed} 人，还差" in quorum, quorum
         counts = static_text(screen, "#att-counts")
         assert f"实到 {needed} 人（正式 {needed}，预备 0）" in counts, counts
+        # 应到 = 实到 + 请假 + 缺席 + 未登记: the sheet leaves nobody of 应到 out.
+        n = {k: int(v) for k, v in re.findall(r"(应到|实到|请假|缺席|未登记) (\d+)", counts)}
+        assert n["未登记"] == n["应到"] - needed > 0, counts
+        assert n["应到"] == n["实到"] + n["请假"] + n["缺席"] + n["未登记"], counts
 
 
 async def test_planned_meeting_only_leave_and_self_signin_toggle(world):
@@ -352,7 +357,7 @@ async def test_planned_meeting_only_leave_and_self_signin_toggle(world):
 
 async def test_after_close_marks_show_as_after(world):
     open_meeting(world)
-    world.svc.meetings.close(world.recorder, world.meeting_id)
+    world.svc.meetings.close(world.recorder, world.meeting_id, gaps_reason=GAPS_REASON)
     app = BranchApp(world.svc, world.recorder)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await start(pilot, world)

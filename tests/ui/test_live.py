@@ -32,7 +32,7 @@ from tests.conftest import (
     backend_url,
     on_both_backends,
 )
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 START = datetime(2026, 11, 27, 9, 0)
 THEIRS = FULLWIDTH + HOSTILE_LINK + "另一位同志的发言" + HOSTILE
@@ -170,7 +170,7 @@ async def test_minutes_show_others_speeches_and_keep_what_i_type(world):
         assert area.text == "我正X在记"
         # A status change (closed elsewhere) shows too: the area becomes read-only.
         w.clock.current = START + timedelta(hours=1)
-        await elsewhere(lambda: w.svc.meetings.close(w.secretary, w.mid))
+        await elsewhere(lambda: w.svc.meetings.close(w.secretary, w.mid, gaps_reason=GAPS_REASON))
         await until(pilot, lambda: area.read_only)
         assert area.text == "我正X在记"
         assert app.is_running

@@ -26,7 +26,7 @@ from tests.conftest import (
     backend_url,
     on_both_backends,
 )
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 RECORDER = "赵记录[@click=app.quit]x[/]"
 
@@ -50,7 +50,7 @@ def world(tmp_path, request):
     svc.meetings.open(w.recorder, mtg.id)
     svc.meetings.mark(w.recorder, mtg.id, w.member.member_id, AttendanceStatus.PRESENT)
     svc.meetings.mark(w.recorder, mtg.id, w.probationary.member_id, AttendanceStatus.ABSENT)
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     clock.current = NOW
     w.clock = clock  # type: ignore[attr-defined]
     w.old_meeting = mtg.id  # type: ignore[attr-defined]

@@ -12,12 +12,13 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 
 from branchtui.core.enums import Act, AttendanceStatus, MeetingStatus, Obligation
+from branchtui.core.record_check import check_record
 from branchtui.i18n import set_language
-from branchtui.services import FixedClock, Services
+from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens import minutes as minutes_mod
-from branchtui.ui.screens.minutes import MinutesScreen, SpeechConflict
+from branchtui.ui.screens.minutes import CloseWithGaps, MinutesScreen, SpeechConflict
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.review import ReviewScreen
 from tests.conftest import (
@@ -190,12 +191,28 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
         assert d.agenda_item_id == w.meeting.agenda[1].id
         assert "未通过" in table_text(screen.query_one("#decisions", DataTable))
 
-        # Close, then the review flags what is missing.
+        # Close: the record check in the confirmation names what is missing, and the
+        # meeting closes only with a reason.
         await pilot.press("f10")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CloseWithGaps), dialog
+        gaps = "\n".join(str(g.render()) for g in dialog.query(".gap"))
+        assert "有 15 人未登记出席情况" in gaps and "周预备" in gaps, gaps
+        assert dialog.query_one("#gaps-reason", Input).has_focus
+        await pilot.press("enter")  # no reason yet: refused in the dialog
         await pilot.pause()
-        await pilot.press("y")
+        assert app.screen is dialog
+        assert "请写明原因" in static_text(dialog, "#gaps-error")
+        assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+        await type_into(pilot, "其余人员会后补登")
+        dialog.query_one("#gaps-reason", Input).insert_text_at_cursor(HOSTILE_LINK)
+        await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ReviewScreen)
+        check = w.svc.meetings.record(w.recorder, w.meeting.id).close_check
+        assert check is not None and check.reason == "其余人员会后补登" + HOSTILE_LINK
+        assert [f.code for f in check.findings] == ["unmarked"]
         findings = table_text(app.screen.query_one("#findings", DataTable))
         assert "人未登记出席情况" in findings  # 14 voters + 1 probationary unmarked
         assert "有 1 项议题没有发言记录" in findings
@@ -211,7 +228,16 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
         for part in ("第1次", "主持人：张书记", "记录人：赵记录[@click=app.quit]x[/]",
                      "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比 100%"):
             assert part in head, (part, head)
-        assert "应到：正式 30 人" in static_text(rec, "#counts")
+        # 应到 = 实到 + 请假 + 缺席 + 未登记, and the never marked are named as such.
+        counts = static_text(rec, "#counts")
+        assert "应到 31 人（正式 30 人、预备 1 人）；实到 16 人" in counts, counts
+        assert "请假 0，缺席 0，未登记 15" in counts, counts
+        absent = static_text(rec, "#absentees")
+        assert "周预备（未登记）" in absent and absent.count("（未登记）") == 15, absent
+        closing = static_text(rec, "#close-check")
+        assert closing.startswith("结束时记录检查（2026-11-27") and "赵记录[@click" in closing
+        assert "有 15 人未登记出席情况：" in closing, closing
+        assert "结束时说明：其余人员会后补登" + HOSTILE_LINK in closing, closing
         assert "学习文件[/]" in static_text(rec, "#agenda")
         assert "我说" + SPEECH in table_text(rec.query_one("#speeches", DataTable))
         assert SPEECH in static_text(rec, "#speech-full")
@@ -442,8 +468,8 @@ def test_every_minutes_message_exists_in_both_languages():
     for name in ("minutes.py", "review.py", "record.py"):
         used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", (root / name).read_text()))
     used = {k for k in used if not k.endswith(("cmd", "check"))}
-    for name in ("save", "toggle", "speeches", "decisions", "edit", "prev_item", "next_item",
-                 "open", "close", "review", "record"):
+    for name in ("save", "toggle", "speeches", "decisions", "edit", "move", "delete",
+                 "prev_item", "next_item", "open", "close", "review", "record"):
         used |= {f"ui_minutes.cmd_{name}", f"ui_minutes.cmd_{name}_help"}
     codes = set(re.findall(r'add\("([a-z_]+)"', Path(record_check.__file__).read_text()))
     assert len(codes) >= 15
@@ -481,3 +507,196 @@ async def test_a_fast_typist_keeps_every_key_after_picking_the_speaker(world):
         await settle(app, pilot)
         [s] = w.svc.meetings.record(w.recorder, w.meeting.id).speeches
         assert (s.speaker_id, s.text) == (w.member.member_id, "我说[/]，好。")
+
+
+def complete_record(w) -> None:
+    """Everything the record must have: every member marked, a remark on each item, the
+    decision on the act."""
+    svc, mid = w.svc, w.meeting.id
+    for a in svc.meetings.record(w.recorder, mid).attendance:
+        svc.meetings.mark(w.recorder, mid, a.member_id, AttendanceStatus.PRESENT)
+    for item in w.meeting.agenda:
+        svc.minutes.add_speech(w.recorder, mid, "发言" + HOSTILE, speaker_id=w.member.member_id,
+                               agenda_item_id=item.id)
+    svc.minutes.record_decision(w.recorder, mid, VoteDraft(
+        Act.GENERAL_DECISION, "同意", 20, 0, 0, agenda_item_id=w.meeting.agenda[1].id))
+
+
+@on_both_backends
+async def test_a_complete_record_closes_with_the_plain_confirmation(world):
+    """Issue 11, item 12: nothing missing, nothing to explain. And when the record loses
+    something between the check and the yes (an absence marked elsewhere), the close is
+    refused and the gaps as they are now are shown instead."""
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    complete_record(w)
+    app = BranchApp(w.svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, w.meeting.id)
+        await pilot.press("f10")
+        await settle(app, pilot)
+        assert isinstance(app.screen, minutes_mod.Confirm)
+        assert "没有发现必须补充的内容" in static_text(app.screen, "Static")
+        # Meanwhile the secretary marks someone absent, without a reason.
+        w.svc.meetings.mark(w.secretary, w.meeting.id, w.member.member_id,
+                            AttendanceStatus.ABSENT)
+        await pilot.press("y")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CloseWithGaps), dialog
+        gaps = "\n".join(str(g.render()) for g in dialog.query(".gap"))
+        assert "请假或缺席的党员未写明原因：孙党员（老）" in gaps, gaps
+        assert "发言人被登记为请假或缺席：孙党员（老）" in gaps, gaps
+        assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+        await pilot.press("escape")  # back to complete the record
+        await settle(app, pilot)
+        assert app.screen is screen
+        w.svc.meetings.mark(w.secretary, w.meeting.id, w.member.member_id,
+                            AttendanceStatus.PRESENT)
+        await pilot.press("f10")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        check = w.svc.meetings.record(w.recorder, w.meeting.id).close_check
+        assert check is not None and check.findings == () and check.reason == ""
+        assert app.is_running
+
+
+async def test_the_close_check_in_english_with_a_long_list_at_80x24(world):
+    w = world
+    w.svc.meetings.open(w.recorder, w.meeting.id)
+    w.svc.minutes.add_speech(w.recorder, w.meeting.id, "x", speaker_id=w.member.member_id)
+    w.svc.meetings.mark(w.recorder, w.meeting.id, w.member.member_id, AttendanceStatus.ABSENT,
+                        reason=FULLWIDTH)
+    set_language("en")
+    try:
+        app = BranchApp(w.svc, w.recorder)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_minutes(app, pilot, w.meeting.id)
+            await pilot.press("f10")
+            await settle(app, pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CloseWithGaps)
+            gaps = [str(g.render()) for g in dialog.query(".gap")]
+            assert gaps[0].startswith("· 30 member(s) with no attendance mark: 管理员, ")
+            assert any("speaker(s) marked on leave or absent: 孙党员（老）" in g for g in gaps)
+            assert any("讨论决定事项" + HOSTILE in g for g in gaps), gaps
+            # The reason field and both buttons are on the 24 lines.
+            for selector in ("#gaps-reason", "#gaps-close", "#gaps-back"):
+                region = dialog.query_one(selector).region
+                assert region.height and region.bottom <= 24, (selector, region)
+            await pilot.click("#gaps-close")
+            await pilot.pause()
+            assert "Give the reason" in static_text(dialog, "#gaps-error")
+            await pilot.click("#gaps-back")
+            await settle(app, pilot)
+            assert app.screen is screen
+            assert w.svc.meetings.get(w.recorder, w.meeting.id).status is MeetingStatus.OPEN
+            assert app.is_running
+    finally:
+        set_language("zh")
+
+
+@on_both_backends
+async def test_move_and_delete_a_remark_by_keys(world):
+    """Issue 11, item 11: a remark entered under a member marked 缺席 goes to its real
+    speaker (Ctrl+G), a duplicate goes out of the record (Ctrl+D, after a yes); both are
+    in the chain, and the record check no longer flags the absent speaker."""
+    w, svc, mid = world, world.svc, world.meeting.id
+    svc.meetings.open(w.recorder, mid)
+    svc.meetings.mark(w.recorder, mid, w.member.member_id, AttendanceStatus.ABSENT,
+                      reason="未请假" + HOSTILE)
+    item = w.meeting.agenda[0].id
+    first = svc.minutes.add_speech(w.recorder, mid, "第一条" + SPEECH,
+                                   speaker_id=w.member.member_id, agenda_item_id=item)
+    svc.minutes.add_speech(w.recorder, mid, "重复录入" + HOSTILE_LINK,
+                           speaker_id=w.leader.member_id, agenda_item_id=item)
+    app = BranchApp(svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, mid)
+        actions = {b.binding.action for b in screen.active_bindings.values()}
+        assert {"move_speech", "delete_speech"} <= actions
+        palette = [name for name, _help, _call in screen.palette_commands()]
+        assert "更换发言人 Change speaker" in palette and "删除发言 Delete remark" in palette
+        table = screen.query_one("#speeches", DataTable)
+
+        table.move_cursor(row=0)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, minutes_mod.MoveSpeech), dialog
+        assert "孙党员（老）：第一条" in static_text(dialog, "#move-what")
+        await type_into(pilot, "组长")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        speeches = svc.meetings.record(w.recorder, mid).speeches
+        assert [(s.speaker_name, s.text) for s in speeches] == [
+            ("钱组长", "第一条" + SPEECH), ("钱组长", "重复录入" + HOSTILE_LINK)]
+        assert any("已改记到 钱组长 名下" in n for n in notes(app)), notes(app)
+
+        # Ctrl+D from the text being typed: the remark under the cursor, after a yes.
+        table.move_cursor(row=1)
+        screen.query_one("#speech-text", TextArea).focus()
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        question = app.screen
+        assert isinstance(question, minutes_mod.Confirm)
+        asked = static_text(question, "Static")
+        assert "删除 钱组长" in asked and "重复录入" + HOSTILE_LINK in asked, asked
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert len(svc.meetings.record(w.recorder, mid).speeches) == 2
+        table.move_cursor(row=1)
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        rec = svc.meetings.record(w.recorder, mid)
+        assert [s.id for s in rec.speeches] == [first.id]
+        assert "重复录入" not in table_text(table)
+        assert any("已删除 钱组长 的一条发言" in n for n in notes(app)), notes(app)
+        assert "speaker_absent" not in {f.code for f in check_record(rec)}
+        assert rec.chain_ok
+
+        # A guest's name as typed, hostile text and all; Escape changes nothing.
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        app.screen.query_one("#move-to-input", Input).value = "王主任" + HOSTILE_LINK
+        await pilot.click("#move-ok")
+        await settle(app, pilot)
+        [s] = svc.meetings.record(w.recorder, mid).speeches
+        assert (s.speaker_id, s.speaker_name) == (None, "王主任" + HOSTILE_LINK)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and svc.meetings.record(w.recorder, mid).speeches == (s,)
+        assert app.is_running
+
+        # The help lists both keys.
+        await pilot.press("f1")
+        await settle(app, pilot)
+        helped = table_text(app.screen.query_one("#help-table", DataTable))
+        assert "更换发言人" in helped and "删除发言" in helped, helped
+
+
+async def test_a_stale_delete_shows_the_newer_remark(world):
+    w, svc, mid = world, world.svc, world.meeting.id
+    svc.meetings.open(w.recorder, mid)
+    sp = svc.minutes.add_speech(w.recorder, mid, "原文", speaker_id=w.member.member_id,
+                                agenda_item_id=w.meeting.agenda[0].id)
+    app = BranchApp(svc, w.recorder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_minutes(app, pilot, mid)
+        await pilot.press("ctrl+d")
+        await settle(app, pilot)
+        # Meanwhile the secretary changes it: the delete is refused, the change shown.
+        svc.minutes.edit_speech(w.secretary, sp.id, "书记改过[/]", sp.version)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert any("已被他人修改" in n for n in notes(app)), notes(app)
+        assert "书记改过[/]" in table_text(screen.query_one("#speeches", DataTable))
+        assert [x.text for x in svc.meetings.record(w.recorder, mid).speeches] == ["书记改过[/]"]

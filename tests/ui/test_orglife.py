@@ -33,7 +33,7 @@ from tests.conftest import (
     backend_url,
     on_both_backends,
 )
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 TITLE = HOSTILE_LINK + "2026年度组织生活会[/]"
 
@@ -201,7 +201,7 @@ async def test_criticism_to_rectification_to_review_end_to_end(world):
         assert any("钱组长 2027-01-10" in r for r in items), items
         assert app.is_running
 
-    w.svc.meetings.close(w.recorder, first.id)
+    w.svc.meetings.close(w.recorder, first.id, gaps_reason=GAPS_REASON)
     own = next(r for r in w.svc.minutes.rectifications(w.secretary, w.branch_id)
                if r.owner_id == w.member.member_id)
 
@@ -418,7 +418,7 @@ async def test_appraisal_of_a_sealed_year_asks_for_a_reason(world):
     svc.minutes.set_grades(w.secretary, w.branch_id, 2025,
                            {w.member.member_id: Grade.QUALIFIED})
     mtg = org_life(w, datetime(2026, 1, 23, 14), title=HOSTILE_LINK + "2025年度组织生活会[/]")
-    svc.meetings.close(w.recorder, mtg.id)
+    svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     svc.meetings.seal(w.secretary, mtg.id)
     w.clock.current = NOW
     app = BranchApp(svc, w.secretary)

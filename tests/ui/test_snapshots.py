@@ -42,7 +42,7 @@ from branchtui.ui.screens.minutes import MinutesScreen
 from branchtui.ui.screens.orglife import RectificationScreen
 from branchtui.ui.screens.record import RecordScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
-from tests.factories import World, build_world, draft
+from tests.factories import GAPS_REASON, World, build_world, draft
 
 SIZE = (100, 32)
 ORG_LIFE_AT = datetime(2026, 10, 20, 14, 0)
@@ -89,7 +89,7 @@ def world(tmp_path) -> Iterator[World]:
                               date(2026, 11, 15))
     mins.create_rectification(w.recorder, org_life.id, HOSTILE_LINK + "党费收缴不及时",
                               "建立党费收缴台账", w.secretary.member_id, date(2026, 12, 31))
-    ms.close(w.recorder, org_life.id)
+    ms.close(w.recorder, org_life.id, gaps_reason=GAPS_REASON)
 
     # 民主评议 of last year (the round the F8 screen opens).
     mins.set_grades(w.secretary, w.branch_id, 2025, {

@@ -46,6 +46,7 @@ from branchtui.core.entry import (
 )
 from branchtui.core.enums import Act, MeetingStatus
 from branchtui.core.errors import BranchError, Conflict, Unavailable, ValidationError
+from branchtui.core.record_check import Finding, RecordGaps, close_gaps, describe
 from branchtui.core.votes import Tally, VoteBase, VoteOutcome, evaluate
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
@@ -359,6 +360,130 @@ class Confirm(Translated, ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class CloseWithGaps(Translated, ModalScreen[str | None]):
+    """Closing a meeting whose record lacks what it must have: the gaps the record check
+    found, and the reason for closing all the same (required; kept with the record).
+    Escape goes back to complete the record."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui_minutes.gaps_back", id="minutes.gaps.back"),
+    ]
+    DEFAULT_CSS = """
+    CloseWithGaps { align: center middle; }
+    #gaps-box { width: 90%; max-width: 100; height: auto; max-height: 100%;
+                background: $panel; border: round $warning; padding: 0 1; }
+    #gaps-box #gaps-list { height: auto; max-height: 8; }
+    #gaps-box .modal-buttons { height: auto; align-horizontal: right; }
+    #gaps-box .modal-buttons Button { margin-left: 1; min-width: 8; }
+    """
+
+    def __init__(self, gaps: list[Finding]) -> None:
+        super().__init__()
+        self.gaps = gaps
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="gaps-box"):
+            yield Label(content(t("ui_minutes.gaps_title")), classes="section-title")
+            yield Static(content(t("ui_minutes.gaps_intro")))
+            with VerticalScroll(id="gaps-list"):
+                for f in self.gaps:
+                    yield Static(content(t("ui_minutes.gaps_item", text=describe(f))),
+                                 classes="gap")
+            yield Static(content(t("ui_minutes.gaps_hint")), classes="hint")
+            yield Label(content(t("ui_minutes.gaps_reason")))
+            yield Input(placeholder=t("ui_minutes.gaps_reason_hint"), id="gaps-reason")
+            yield Static(id="gaps-error", classes="error")
+            with Horizontal(classes="modal-buttons"):
+                # The buttons run the dialog's own actions (docs/ui-conventions.md).
+                yield Button(content(t("ui_minutes.gaps_close")), id="gaps-close",
+                             variant="warning", action="screen.close_anyway")
+                yield Button(content(t("ui_minutes.gaps_back")), id="gaps-back",
+                             variant="primary", action="screen.cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#gaps-reason", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_close_anyway()
+
+    def action_close_anyway(self) -> None:
+        reason = self.query_one("#gaps-reason", Input).value.strip()
+        if not reason:
+            self.query_one("#gaps-error", Static).update(
+                content(t("ui_minutes.gaps_required")))
+            self.query_one("#gaps-reason", Input).focus()
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _excerpt(text: str, width: int = 40) -> str:
+    """The start of a remark on one line, for a question about it."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class MoveSpeech(Translated, ModalScreen[tuple[int | None, str] | None]):
+    """Whose remark it really is: type part of the name, Enter picks (a guest's name as
+    typed). Escape leaves the remark as it is."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui_minutes.no", id="minutes.move.cancel"),
+    ]
+    DEFAULT_CSS = """
+    MoveSpeech { align: center middle; }
+    #move-box { width: 90%; max-width: 90; height: auto; max-height: 100%;
+                background: $panel; border: round $accent; padding: 0 1; }
+    #move-box .modal-buttons { height: auto; align-horizontal: right; }
+    #move-box .modal-buttons Button { margin-left: 1; min-width: 8; }
+    """
+
+    def __init__(self, speech: c.Speech, candidates: list[tuple[int | None, str, str]]) -> None:
+        super().__init__()
+        self.speech = speech
+        self.candidates = candidates
+
+    def compose(self) -> ComposeResult:
+        s = self.speech
+        with Vertical(id="move-box"):
+            yield Label(content(t("ui_minutes.move_title")), classes="section-title")
+            yield Static(content(t("ui_minutes.move_speech", time=s.spoken_at.strftime("%H:%M"),
+                                   name=s.speaker_name, text=_excerpt(s.text))),
+                         id="move-what")
+            yield NamePicker(t("ui_minutes.move_to"), t("ui_minutes.speaker_hint"),
+                             allow_free=True, id="move-to")
+            yield Static(id="move-error", classes="error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button(content(t("ui_minutes.yes")), id="move-ok", variant="primary",
+                             action="screen.confirm")
+                yield Button(content(t("ui_minutes.no")), id="move-cancel",
+                             action="screen.cancel")
+
+    def on_mount(self) -> None:
+        picker = self.query_one(NamePicker)
+        picker.set_candidates(self.candidates)
+        picker.input.focus()
+
+    @on(NamePicker.Picked)
+    def _picked(self, event: NamePicker.Picked) -> None:
+        event.stop()
+        self.dismiss((event.member_id, event.name))
+
+    def action_confirm(self) -> None:
+        choice = self.query_one(NamePicker).resolve()
+        if choice is None:
+            self.query_one("#move-error", Static).update(content(t("ui_minutes.move_pick")))
+            self.query_one(NamePicker).input.focus()
+            return
+        self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 # -- the screen -------------------------------------------------------------------------------
 
 
@@ -372,6 +497,13 @@ class MinutesScreen(LiveMeetingScreen):
         Binding("ctrl+s", "save", "ui_minutes.key_save", id="minutes.save"),
         Binding("ctrl+t", "toggle_tab", "ui_minutes.key_toggle", id="minutes.toggle"),
         Binding("ctrl+o", "edit_speech", "ui_minutes.key_edit", id="minutes.edit"),
+        # Corrections, not the daily keys: in the help (F1) and the palette, not the footer,
+        # which keeps F10 in sight. Ctrl+D goes before the text fields' own (delete right:
+        # the Delete key does that there).
+        Binding("ctrl+g", "move_speech", "ui_minutes.key_move", id="minutes.move",
+                show=False),
+        Binding("ctrl+d", "delete_speech", "ui_minutes.key_delete", id="minutes.delete",
+                priority=True, show=False),
         Binding("ctrl+up", "item(-1)", "ui_minutes.key_prev_item", id="minutes.prev_item"),
         Binding("ctrl+down", "item(1)", "ui_minutes.key_next_item", id="minutes.next_item"),
         Binding("f10", "open_meeting", "ui_minutes.key_open", id="minutes.open"),
@@ -503,6 +635,9 @@ class MinutesScreen(LiveMeetingScreen):
         """Run a service call in a thread; post Done, Refused or Clashed."""
         try:
             self.post_message(Done(tag, fn()))
+        except RecordGaps as exc:
+            # The record changed since the check: show the gaps as they are now.
+            self.post_message(Done("close_check", list(exc.findings)))
         except Conflict as exc:
             self.post_message(Clashed(tag, exc.params.get("current"), exc.message()))
         except BranchError as exc:
@@ -733,7 +868,7 @@ class MinutesScreen(LiveMeetingScreen):
             return self.people.may_run and self.status is MeetingStatus.PLANNED
         if action == "close_meeting":
             return self.people.may_run and self.status is MeetingStatus.OPEN
-        if action in ("save", "edit_speech"):
+        if action in ("save", "edit_speech", "move_speech", "delete_speech"):
             if not self.people.may_write:
                 return False
             return True if self.status is MeetingStatus.OPEN else None
@@ -988,15 +1123,21 @@ class MinutesScreen(LiveMeetingScreen):
         self._update_state()
         self.action_refresh()
 
+    def _selected_speech(self) -> c.Speech | None:
+        """The remark under the cursor of the item's list (None: the item has none)."""
+        table = self.query_one("#speeches", DataTable)
+        if self.record is None or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return next((s for s in self.record.speeches if str(s.id) == str(key.value)), None)
+
     def action_edit_speech(self) -> None:
         if self.record is None or self._refuse():
             return
-        table = self.query_one("#speeches", DataTable)
-        if table.row_count == 0:
+        speech = self._selected_speech()
+        if speech is None:
             self.notify(t("ui_minutes.no_speech_to_edit"), severity="warning", markup=False)
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        speech = next(s for s in self.record.speeches if str(s.id) == str(key.value))
         self._flush()
         self.editing = speech
         self.action_tab("speech")
@@ -1010,6 +1151,66 @@ class MinutesScreen(LiveMeetingScreen):
     def _speech_chosen(self, _event: DataTable.RowSelected) -> None:
         self.action_edit_speech()
 
+    def action_delete_speech(self) -> None:
+        """Take the selected remark out of the record, after a yes (the service chains
+        the deletion with the remark as it was)."""
+        if self.record is None or self._refuse():
+            return
+        speech = self._selected_speech()
+        if speech is None:
+            self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
+            return
+        svc, actor = self.services, self.actor
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.editing is not None and self.editing.id == speech.id:
+                self._stop_editing()
+            self.call("deleted", lambda: svc.minutes.delete_speech(actor, speech.id,
+                                                                   speech.version))
+
+        self.app.push_screen(Confirm(t(
+            "ui_minutes.confirm_delete", name=speech.speaker_name,
+            time=speech.spoken_at.strftime("%H:%M"), text=_excerpt(speech.text))), answered)
+
+    def _done_deleted(self, speech: c.Speech) -> None:
+        self.notify(t("ui_minutes.speech_deleted", name=speech.speaker_name), markup=False)
+        self.action_refresh()
+
+    def action_move_speech(self) -> None:
+        """Attribute the selected remark to another speaker, picked as when writing one."""
+        if self.record is None or self._refuse():
+            return
+        speech = self._selected_speech()
+        if speech is None:
+            self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
+            return
+        svc, actor = self.services, self.actor
+        candidates = self.query_one("#speaker", NamePicker).candidates
+
+        def picked(choice: tuple[int | None, str] | None) -> None:
+            if choice is not None:
+                mid, name = choice
+                self.call("moved", lambda: svc.minutes.move_speech(
+                    actor, speech.id, speech.version, speaker_id=mid, speaker_name=name))
+
+        self.app.push_screen(MoveSpeech(speech, candidates), picked)
+
+    def _done_moved(self, speech: c.Speech) -> None:
+        if self.editing is not None and self.editing.id == speech.id:
+            # Being edited here: the text typed so far follows the newer version.
+            old = self._speech_key()
+            text = self._texts.get(old)
+            self._forget(old)
+            self.editing = speech
+            if text is not None:
+                self._texts[self._speech_key()] = text
+                self._dirty.add(self._speech_key())
+            self._update_state()
+        self.notify(t("ui_minutes.speech_moved", name=speech.speaker_name), markup=False)
+        self.action_refresh()
+
     def _stop_editing(self) -> None:
         if self.editing is not None:
             self._forget(self._speech_key())
@@ -1020,6 +1221,8 @@ class MinutesScreen(LiveMeetingScreen):
     def on_clashed(self, message: Clashed) -> None:
         if message.tag != "edit" or not isinstance(message.current, c.Speech):
             self.notify(message.text, severity="warning", markup=False, timeout=10)
+            if message.tag in ("deleted", "moved"):
+                self.action_refresh()  # show the newer remark; the user decides again
             return
         mine: str = self._pending_text
         theirs: c.Speech = message.current
@@ -1237,14 +1440,28 @@ class MinutesScreen(LiveMeetingScreen):
         self.action_refresh()
 
     def action_close_meeting(self) -> None:
+        """The record check first: a complete record closes after a plain yes; one with
+        gaps shows them and asks for the reason to close all the same."""
         svc, actor, mid = self.services, self.actor, self.meeting_id
         self._flush()
+        self.call("close_check", lambda: close_gaps(svc.meetings.record(actor, mid)))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.call("closed", lambda: svc.meetings.close(actor, mid))
+    def _done_close_check(self, gaps: list[Finding]) -> None:
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+        if not gaps:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.call("closed", lambda: svc.meetings.close(actor, mid))
 
-        self.app.push_screen(Confirm(t("ui_minutes.confirm_close")), answered)
+            self.app.push_screen(Confirm(t("ui_minutes.confirm_close")), answered)
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self.call("closed", lambda: svc.meetings.close(actor, mid,
+                                                               gaps_reason=reason))
+
+        self.app.push_screen(CloseWithGaps(gaps), reason_given)
 
     def _done_closed(self, _meeting: c.Meeting) -> None:
         from branchtui.ui.screens.review import ReviewScreen
@@ -1280,6 +1497,8 @@ class MinutesScreen(LiveMeetingScreen):
             ("speeches", "tab", lambda: self.action_tab("speech")),
             ("decisions", "tab", lambda: self.action_tab("decision")),
             ("edit", "edit_speech", self.action_edit_speech),
+            ("move", "move_speech", self.action_move_speech),
+            ("delete", "delete_speech", self.action_delete_speech),
             ("prev_item", "item", lambda: self.action_item(-1)),
             ("next_item", "item", lambda: self.action_item(1)),
             ("open", "open_meeting", self.action_open_meeting),

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Label, Static
 
-from branchtui.core.enums import AttendanceStatus
+from branchtui.core.record_check import absentees, describe
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
 from branchtui.ui.footer import KeyFooter
@@ -37,6 +37,7 @@ class RecordScreen(LiveMeetingScreen):
             yield Static(id="head", classes="who")
             yield Static(id="counts", classes="summary")
             yield Static(id="absentees", classes="summary")
+            yield Static(id="close-check", classes="summary")
             yield Label(t("ui_minutes.record_agenda"), classes="section-title")
             yield Static(id="agenda", classes="summary")
             yield Label(t("ui.record_attendance"), classes="section-title")
@@ -101,16 +102,19 @@ class RecordScreen(LiveMeetingScreen):
             digest=(m.seal_digest or "")[:16] or "-")))
         c = r.counts
         self.query_one("#counts", Static).update(content(t(
-            "ui.record_counts", ef=c.expected_full, ep=c.expected_probationary,
-            pf=c.present_full, pp=c.present_probationary, leave=c.leave, absent=c.absent,
+            "ui.record_counts", expected=c.expected_total, ef=c.expected_full,
+            ep=c.expected_probationary, present=c.present_total, pf=c.present_full,
+            pp=c.present_probationary, leave=c.leave, absent=c.absent, unmarked=c.unmarked,
             exempt=c.exempt, live=live)))
         sep = t("ui_minutes.sep")
+        # Everyone of 应到 not present, the never marked too: 应到 = 实到 + these.
         away = [t("ui_minutes.absentee", name=a.member_name, status=enum_label(a.status),
-                  reason=a.reason or t("ui_minutes.no_reason"))
-                for a in r.attendance
-                if a.status in (AttendanceStatus.LEAVE, AttendanceStatus.ABSENT)]
+                  reason=a.reason or t("ui_minutes.no_reason")) if a.status is not None
+                else t("ui_minutes.absentee_unmarked", name=a.member_name)
+                for a in absentees(r.attendance)]
         self.query_one("#absentees", Static).update(content(t(
             "ui_minutes.record_absentees", list=sep.join(away) or t("ui.none"))))
+        self._show_close_check(r)
         items = [t("ui_minutes.agenda_line", pos=i.position, title=i.title,
                    act=t("ui_minutes.item_act", act=enum_label(i.act)) if i.act else "")
                  for i in m.agenda]
@@ -167,6 +171,22 @@ class RecordScreen(LiveMeetingScreen):
                 table.move_cursor(row=min(cursors[table.id], table.row_count - 1))
         self._show_speech(sp.cursor_row)
         self._show_decision(de.cursor_row)
+
+    def _show_close_check(self, r: MeetingRecord) -> None:
+        """What the record lacked when the meeting was closed, and why it was closed all
+        the same: it stays on the record whatever was added afterwards."""
+        box = self.query_one("#close-check", Static)
+        check = r.close_check
+        box.display = check is not None
+        if check is None:
+            return
+        gaps = (t("ui_minutes.gap_sep").join(describe(f) for f in check.findings)
+                or t("ui_minutes.record_close_clean"))
+        text = t("ui_minutes.record_close_check", time=when(check.closed_at),
+                 name=check.closed_by_name or t("ui_minutes.unset"), gaps=gaps)
+        if check.reason:
+            text += "\n" + t("ui_minutes.record_close_reason", reason=check.reason)
+        box.update(content(text))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "speeches":

@@ -12,20 +12,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Label, Static
 
-from branchtui.core.record_check import MUST, Finding, check_record
+from branchtui.core.record_check import (
+    MUST,
+    Finding,
+    check_record,
+    describe,
+    finding_text,
+    subjects_text,
+)
 from branchtui.i18n import t
 from branchtui.services import MeetingRecord
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.text import cell, content, when
-
-
-def finding_text(f: Finding) -> str:
-    return t(f"ui_minutes.check.{f.code}", count=f.count)
-
-
-def subjects_text(f: Finding) -> str:
-    return t("ui_minutes.sep").join(f.subjects)
 
 
 class ReviewScreen(DataScreen):
@@ -89,8 +88,7 @@ class ReviewScreen(DataScreen):
         detail = self.query_one("#detail", Static)
         if 0 <= row < len(self.findings) and self.findings[row].subjects:
             f = self.findings[row]
-            detail.update(content(t("ui_minutes.review_detail", gap=finding_text(f),
-                                    concerns=subjects_text(f))))
+            detail.update(content(describe(f)))
         else:
             detail.update("")
 
