@@ -40,7 +40,7 @@ def test_a_year_without_data_says_so_and_keeps_the_statutory_days():
         (date(year, 10, 2), "national_day", False)]
     assert holidays.describe(found.notes[0]) == "元旦放假（法定日期）"
     assert holidays.no_data_text(found.years_without_data) == (
-        "2099年的放假安排暂无数据：春节、清明、端午、中秋和调休上班日无法提示。")
+        "2099年放假安排暂无数据：春节、清明、端午、中秋及调休日无法提示。")
     assert holidays.no_data_text([year], "en").startswith("No holiday data for 2099")
     assert holidays.no_data_text([]) == ""
 

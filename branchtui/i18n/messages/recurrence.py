@@ -183,7 +183,7 @@ ZH: dict[str, str] = {
     "holiday.holiday": "{name}放假",
     "holiday.workday": "{name}调休上班",
     "holiday.statutory_only": "{text}（法定日期）",
-    "holiday.no_data": "{years}年的放假安排暂无数据：春节、清明、端午、中秋和调休上班日无法提示。",
+    "holiday.no_data": "{years}年放假安排暂无数据：春节、清明、端午、中秋及调休日无法提示。",
     "holiday.year_sep": "、",
     **_ZH_HOLIDAYS,
     **_ZH_FAMILIES,
