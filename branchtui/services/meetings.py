@@ -25,6 +25,7 @@ from branchtui.core.enums import (
 )
 from branchtui.core.errors import NotFound, ValidationError
 from branchtui.core.frozen import frozen
+from branchtui.core.holidays import HolidayNote
 from branchtui.core.roll import (
     AttendanceCounts,
     Excluded,
@@ -1136,7 +1137,7 @@ class SeriesMade:
 
     series_id: int
     meetings: list[c.Meeting]
-    holidays: tuple[holidays.HolidayNote, ...] = ()
+    holidays: tuple[HolidayNote, ...] = ()
     years_without_holiday_data: tuple[int, ...] = ()
 
     def __iter__(self) -> Iterator[object]:
