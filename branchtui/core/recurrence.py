@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import MAXYEAR, UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -43,6 +44,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "ERROR_KEYS",
     "HORIZON_YEARS",
+    "MAX_COUNT",
     "MAX_INTERVAL",
     "MAX_RULE_LENGTH",
     "WEEKDAY_CODES",
@@ -54,16 +56,19 @@ __all__ = [
     "monthly_on_day",
     "next_occurrences",
     "normalise",
+    "numbered_occurrences",
     "occurrences",
     "preset_label",
     "quarterly_last_weekday",
     "validate",
+    "with_end",
 ]
 
 MAX_RULE_LENGTH = 500
 HORIZON_YEARS = 10
 MAX_INTERVAL = 999
 DEFAULT_LIMIT = 500
+MAX_COUNT = 999  # a series' number of sittings, when the form sets one
 
 # Every key a ValidationError from this module can carry.
 ERROR_KEYS = frozenset(
@@ -71,11 +76,13 @@ ERROR_KEYS = frozenset(
         "recurrence.bad_chars",
         "recurrence.bad_freq",
         "recurrence.bad_param",
+        "recurrence.bad_count",
         "recurrence.bad_value",
         "recurrence.control_chars",
         "recurrence.count_and_until",
         "recurrence.duplicate_part",
         "recurrence.empty",
+        "recurrence.end_twice",
         "recurrence.no_freq",
         "recurrence.no_occurrence",
         "recurrence.nth_not_allowed",
@@ -87,6 +94,7 @@ ERROR_KEYS = frozenset(
         "recurrence.tz_mismatch",
         "recurrence.unknown_part",
         "recurrence.unparseable",
+        "recurrence.until_before_start",
         "recurrence.until_utc",
     }
 )
@@ -422,6 +430,36 @@ def normalise(rule_text: str) -> str:
     return _parse(_clean(rule_text)).text()
 
 
+def with_end(
+    rule_text: str,
+    *,
+    until: date | None = None,
+    count: int | None = None,
+    dtstart: datetime | None = None,
+) -> str:
+    """``rule_text`` normalised, ending on the day ``until`` (included: ``UNTIL=20270630``)
+    or after ``count`` occurrences (``COUNT=6``); with neither, unchanged. Refused
+    (ValidationError): both at once, a rule that already has its own COUNT or UNTIL, a
+    count outside 1..MAX_COUNT, an ``until`` before ``dtstart``'s day."""
+    rule = _parse(_clean(rule_text))
+    if until is None and count is None:
+        return rule.text()
+    if until is not None and count is not None:
+        raise ValidationError("recurrence.count_and_until")
+    if rule.count is not None or rule.until is not None:
+        raise ValidationError("recurrence.end_twice")
+    if count is not None:
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+            raise ValidationError("recurrence.bad_count", value=count, max=MAX_COUNT)
+        return replace(rule, count=count).text()
+    assert until is not None
+    if dtstart is not None and until < dtstart.date():
+        raise ValidationError("recurrence.until_before_start", until=until.isoformat(),
+                              start=dtstart.date().isoformat())
+    text = f"{until.year:04d}{until.month:02d}{until.day:02d}"
+    return replace(rule, until=_until(text)).text()
+
+
 # -- expansion -------------------------------------------------------------------------------
 
 
@@ -566,6 +604,37 @@ def occurrences(
     _check_same_kind(end, dtstart)
     skip = _excluded_days(exdates)
     return _collect(_walk(engine, start, inc=True), end, limit, skip)
+
+
+def numbered_occurrences(
+    rule_text: str,
+    dtstart: datetime,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = DEFAULT_LIMIT,
+    exdates: Iterable[date] = (),
+) -> list[tuple[int, datetime]]:
+    """:func:`occurrences`, each with its number in the series: 1 for the first occurrence
+    at or after ``dtstart``, counted over every occurrence of the rule, also those before
+    ``start`` and those left out by ``exdates`` (a cancelled sitting keeps its number, so
+    the numbers never shift). As COUNT counts."""
+    _, engine = _compile(rule_text, dtstart)
+    _check_same_kind(start, dtstart)
+    _check_same_kind(end, dtstart)
+    skip = _excluded_days(exdates)
+    found: list[tuple[int, datetime]] = []
+    if limit <= 0:
+        return found
+    for n, moment in enumerate(_walk(engine, None, inc=True), start=1):
+        if end is not None and moment >= end:
+            break
+        if (start is not None and moment < start) or moment.date() in skip:
+            continue
+        found.append((n, moment))
+        if len(found) >= limit:
+            break
+    return found
 
 
 def next_occurrences(

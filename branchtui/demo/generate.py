@@ -91,6 +91,7 @@ from branchtui.store.models import (
 __all__ = ["PERSONAS", "PERSONA_LOGINS", "PROFILES", "DemoSummary", "Profile", "build", "is_demo"]
 
 THEME_RRULE = "FREQ=MONTHLY;BYDAY=1FR"
+THEME_TITLE = "{year}年{month}月主题党日"  # the series' title pattern (core.series)
 PLANNING_DAYS = 42  # planned meetings reach this far beyond today
 SILENT_DAYS = 46  # the silent branch has had no activity for this long
 COMMITTEE_TERM_YEARS = 5  # 村/社区 branches
@@ -1719,7 +1720,7 @@ class _Generator:
                 THEME_RRULE,
                 datetime.combine(dtstart_day, time(hour, minute)),
                 90,
-                "主题党日",
+                THEME_TITLE,  # each sitting's own title: 2026年12月主题党日
                 Obligation.THEME_DAY.value,
                 branch.place,
                 branch.secretary,

@@ -4,11 +4,13 @@ sealed (or cancelled), agenda, attendance, 列席 guests and leave requests."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 
 from peewee import fn
 
+from branchtui.core import holidays
 from branchtui.core import model as c
 from branchtui.core.compliance import report_year_of
 from branchtui.core.enums import (
@@ -24,6 +26,7 @@ from branchtui.core.enums import (
 )
 from branchtui.core.errors import NotFound, ValidationError
 from branchtui.core.frozen import frozen
+from branchtui.core.holidays import HolidayNote
 from branchtui.core.record_check import CloseCheck, RecordGaps, close_gaps, findings_data
 from branchtui.core.roll import (
     AttendanceCounts,
@@ -33,6 +36,8 @@ from branchtui.core.roll import (
     count_attendance,
     expected_roll,
 )
+from branchtui.core.series import check_pattern, render_title
+from branchtui.core.series import plan as series_plan
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.services.base import (
     Actor,
@@ -374,20 +379,28 @@ class MeetingService(Service):
     # -- series -----------------------------------------------------------------------------
 
     def create_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
-                      until: date | None = None) -> tuple[int, list[c.Meeting]]:
+                      until: date | None = None, count: int | None = None) -> SeriesMade:
         """A recurring sitting: validates the RRULE, stores the series and materialises its
-        occurrences for the next months. Returns (series id, meetings created)."""
+        occurrences for the next months. ``draft.title`` is the series' title pattern
+        (``{year}年{month}月主题党日``, see ``core.series``): each occurrence gets its own
+        title, and its own report year (组织生活会, 民主评议) from its own date, so a
+        ``draft.report_year`` is not used for a series. ``until`` (a last day) or ``count``
+        ends the series, stored in the rule as UNTIL or COUNT. The result names the
+        sittings that fall on a public holiday or a 调休 working day: a warning only."""
         with self.write():
             g = self.grants(actor)
             g.check("meetings.create_series", branch_target(draft.branch_id, draft.group_id))
-            return self._create_series(actor, draft, rrule, until)
+            return self._create_series(actor, draft, rrule, until, count)
 
     def _create_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
-                       until: date | None) -> tuple[int, list[c.Meeting]]:
+                       until: date | None, count: int | None) -> SeriesMade:
         d = self._validate_draft(draft)
         from branchtui.core import recurrence  # dateutil.rrule: only when scheduling a series
 
-        rule = recurrence.validate(rrule, d.planned_start)
+        check_pattern(d.title)
+        rule = recurrence.validate(
+            recurrence.with_end(rrule, until=until, count=count, dtstart=d.planned_start),
+            d.planned_start)
         duration = int(
             ((d.planned_end - d.planned_start).total_seconds() // 60)
             if d.planned_end else 90
@@ -402,11 +415,14 @@ class MeetingService(Service):
         record_change(self.ctx, actor, "series.create", "series", series.id,
                       {"rrule": rule, "dtstart": d.planned_start, "title": d.title,
                        "group": d.group_id})
-        made = self._materialise(actor, series, d, until)
-        return series.id, convert.meetings(made)
+        made = convert.meetings(self._materialise(actor, series, d))
+        found = holidays.lookup(mtg.planned_start.date() for mtg in made)
+        return SeriesMade(series_id=series.id, meetings=made, holidays=found.notes,
+                          years_without_holiday_data=found.years_without_data)
 
-    def create_group_series(self, actor: Actor, draft: MeetingDraft,
-                            rrule: str) -> list[tuple[int, list[c.Meeting]]]:
+    def create_group_series(self, actor: Actor, draft: MeetingDraft, rrule: str,
+                            until: date | None = None,
+                            count: int | None = None) -> list[SeriesMade]:
         """党小组会 every month per group: one series for each group of the branch, with
         the group leader (when there is one) as convener. One transaction for all."""
         with self.write():
@@ -426,15 +442,14 @@ class MeetingService(Service):
                     "title": f"{group.name}{draft.title}",
                     "convener_id": leader or draft.convener_id,
                     "moderator_id": leader or draft.moderator_id})
-                out.append(self._create_series(actor, per_group, rrule, None))
+                out.append(self._create_series(actor, per_group, rrule, until, count))
             return out
 
-    def _materialise(self, actor: Actor, series: m.Series, d: MeetingDraft,
-                     until: date | None = None) -> list[m.Meeting]:
+    def _materialise(self, actor: Actor, series: m.Series, d: MeetingDraft) -> list[m.Meeting]:
+        """Insert the occurrences up to the horizon that are neither there nor skipped, each
+        titled from the series' pattern and with the report year of its own date."""
         self.lock_branch(series.branch_id)
         horizon = self.now() + timedelta(days=SERIES_HORIZON_DAYS)
-        if until is not None:
-            horizon = min(horizon, datetime.combine(until, datetime.max.time()))
         have = {
             sd for (sd,) in m.Meeting.select(m.Meeting.series_date)
             .where(m.Meeting.series == series.id).tuples()
@@ -444,16 +459,19 @@ class MeetingService(Service):
             .where(m.SeriesException.series == series.id).tuples()
         }
         start = max(series.dtstart, self.now() - timedelta(days=1))
+        yearly = Obligation.ORG_LIFE in d.obligations or Obligation.APPRAISAL in d.obligations
         made = []
-        from branchtui.core import recurrence
-
-        for when in recurrence.occurrences(series.rrule, series.dtstart, start=start,
-                                           end=horizon, exdates=skipped | have):
-            occ = MeetingDraft(
-                **{**d.__dict__, "planned_start": when,
-                   "planned_end": when + timedelta(minutes=series.duration_minutes)}
+        planned, _years = series_plan(series.rrule, series.dtstart, series.title, start=start,
+                                      end=horizon, exdates=skipped | have)
+        for occ in planned:
+            when = occ.start
+            draft = MeetingDraft(
+                **{**d.__dict__, "planned_start": when, "title": occ.title,
+                   "planned_end": when + timedelta(minutes=series.duration_minutes),
+                   "report_year": report_year_of(when.date(), self.ctx.rules) if yearly
+                   else None}
             )
-            made.append(self._insert_meeting(actor, occ, series.id, when.date()))
+            made.append(self._insert_meeting(actor, draft, series.id, when.date()))
         return made
 
     def extend_series(self, actor: Actor, series_id: int) -> list[c.Meeting]:
@@ -479,7 +497,10 @@ class MeetingService(Service):
                       title: str | None = None, place: str | None = None,
                       time_shift: timedelta | None = None) -> list[c.Meeting]:
         """Change the whole series: the template and every future planned occurrence.
-        Occurrences already held, or edited one by one, are left alone."""
+        ``title`` is a pattern (see ``create_series``): each future planned occurrence is
+        re-titled from it, except one whose title was changed by hand (it differs from what
+        the old pattern gives it). Occurrences already opened, closed or cancelled are left
+        alone."""
         with self.write():
             series = get_or_404(m.Series, series_id)
             g = self.grants(actor)
@@ -487,28 +508,36 @@ class MeetingService(Service):
             check_version(series, expected_version, lambda r: r.version)
             changes: dict[str, object] = {}
             if title is not None:
-                changes["title"] = clean(title, field="field.title", max_len=TITLE_MAX,
-                                         required=True)
+                changes["title"] = check_pattern(
+                    clean(title, field="field.title", max_len=TITLE_MAX, required=True))
             if place is not None:
                 changes["place"] = clean(place, field="field.place", max_len=TITLE_MAX)
             if time_shift is not None:
                 changes["dtstart"] = series.dtstart + time_shift
-            bump(m.Series, series, expected_version, **changes)
-            out = []
-            for row in m.Meeting.select().where(
+            rows = list(m.Meeting.select().where(
                 (m.Meeting.series == series.id)
                 & (m.Meeting.status == MeetingStatus.PLANNED.value)
                 & (m.Meeting.planned_start >= self.now())
-            ):
+            ).order_by(m.Meeting.planned_start))
+            old_pattern = series.title
+            numbers = self._occurrence_numbers(series, rows) if title is not None else {}
+            bump(m.Series, series, expected_version, **changes)
+            out = []
+            for row in rows:
                 upd: dict[str, object] = {}
                 if title is not None:
-                    upd["title"] = changes["title"]
+                    slot = row.series_date or row.planned_start.date()
+                    n = numbers.get(slot)
+                    if n is not None and row.title == render_title(old_pattern, slot, n):
+                        upd["title"] = render_title(str(changes["title"]), slot, n)
                 if place is not None:
                     upd["place"] = changes["place"]
                 if time_shift is not None:
                     upd["planned_start"] = row.planned_start + time_shift
                     if row.planned_end:
                         upd["planned_end"] = row.planned_end + time_shift
+                if upd.get("title") == row.title:
+                    del upd["title"]
                 if upd:
                     bump(m.Meeting, row, None, **upd)
                     record_change(self.ctx, actor, "meeting.edit", "meeting", row.id,
@@ -521,6 +550,18 @@ class MeetingService(Service):
             record_change(self.ctx, actor, "series.edit", "series", series.id,
                           {k: v for k, v in changes.items() if k != "version"})
             return convert.meetings(out)
+
+    def _occurrence_numbers(self, series: m.Series, rows: Sequence[m.Meeting]) -> dict[date, int]:
+        """The number in the series of each slot (series date) of ``rows``."""
+        from branchtui.core import recurrence
+
+        slots = [row.series_date for row in rows if row.series_date is not None]
+        if not slots:
+            return {}
+        last = datetime.combine(max(slots), datetime.max.time())
+        every = recurrence.numbered_occurrences(series.rrule, series.dtstart, end=last,
+                                                limit=sys.maxsize)  # ``end`` bounds it
+        return {when.date(): n for n, when in every}
 
     def cancel_series(self, actor: Actor, series_id: int, reason: str) -> int:
         """Cancel every future planned occurrence of the series; returns how many."""
@@ -1107,6 +1148,22 @@ class ScheduleScope:
 
     def allows(self, group_id: int | None) -> bool:
         return self.branch or (group_id is not None and group_id in self.groups)
+
+
+@frozen
+class SeriesMade:
+    """What ``create_series`` made: the series, the sittings materialised so far, and the
+    warnings on them: sittings on a public holiday or a 调休 working day (one note each, in
+    order) and the years among them with no holiday data. Unpacks as ``(series_id,
+    meetings)``, the pair it returned before the warnings."""
+
+    series_id: int
+    meetings: list[c.Meeting]
+    holidays: tuple[HolidayNote, ...] = ()
+    years_without_holiday_data: tuple[int, ...] = ()
+
+    def __iter__(self) -> Iterator[object]:
+        return iter((self.series_id, self.meetings))
 
 
 @frozen

@@ -15,6 +15,12 @@ def content(value: object) -> Content:
     return Content("" if value is None else str(value))
 
 
+def assemble(*parts: str | tuple[str, str]) -> Content:
+    """Plain text in pieces, some with a style (``("元旦放假", "bold $warning")``): the
+    text is never read as markup."""
+    return Content.assemble(*parts)
+
+
 def cell(value: object, style: str = "") -> Text:
     """For DataTable cells and Tree labels (Content shows one character there)."""
     return Text("" if value is None else str(value), style=style, no_wrap=True, end="")

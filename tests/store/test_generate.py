@@ -30,6 +30,7 @@ from branchtui.core.enums import (
     RectStatus,
 )
 from branchtui.core.lapse import lapse_status
+from branchtui.core.series import render_title
 from branchtui.core.votes import Tally, VoteBase, evaluate
 from branchtui.demo import PERSONAS, PROFILES, DemoSummary, build, is_demo
 from branchtui.services import FixedClock, Services
@@ -412,6 +413,10 @@ def test_theme_day_series(db: Database) -> None:
         ]
         assert len(dates) > 20
         assert all(d.weekday() == 4 and d.day <= 7 for d in dates)
+        # Each sitting carries the title its series' pattern gives its own month.
+        for title, day in Meeting.select(Meeting.title, Meeting.series_date).where(
+                Meeting.series == s).tuples():
+            assert title.startswith(render_title(s.title, day, 0)), (title, day)
     # In the last month of a quarter the theme day is also the 党员大会 and the 党课.
     quarter_end = (
         Meeting.select()

@@ -253,6 +253,8 @@ async def test_schedule_with_hostile_title_through_keys(world):
 
 
 async def test_series_with_preset_shows_words_and_preview(world):
+    """Issue 11, item 10: each sitting of a series gets its own title (the form suggests a
+    pattern, the preview shows the titles) and the one on 元旦 is marked."""
     app = BranchApp(world.svc, world.secretary)
     async with app.run_test(size=(120, 45)) as pilot:
         form = await start_form(app, pilot)
@@ -261,10 +263,15 @@ async def test_series_with_preset_shows_words_and_preview(world):
         await settle(pilot, app)
         assert form.query_one("#rec-kind", Select).value == recurrence.Preset.MONTHLY_NTH_WEEKDAY
         assert "每月第一个星期五" in static_text(form, "#rec-describe")
+        assert form.query_one("#title", Input).value == "{year}年{month}月主题党日"
+        assert "{year}" in static_text(form, "#title-note")
         preview = static_text(form, "#rec-preview")
         assert "接下来 5 次" in preview
         for day in ("2026-12-04", "2027-01-01", "2027-02-05", "2027-03-05", "2027-04-02"):
             assert day in preview, preview
+        assert "2026-12-04（五）2026年12月主题党日" in preview
+        assert "2027-01-01（五）2027年1月主题党日  注意：元旦放假" in preview
+        assert "2027-02-05（五）2027年2月主题党日" in preview
         # Changing the weekday updates the words and dates as the user picks.
         form.query_one("#rec-wd", Select).value = 5
         await settle(pilot, app)
@@ -274,10 +281,92 @@ async def test_series_with_preset_shows_words_and_preview(world):
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert isinstance(app.screen, MeetingsScreen), notes(app)
-        made = meetings_titled(world, "2026年12月主题党日")
-        assert len(made) >= 5 and all(m.series_id == made[0].series_id for m in made)
-        assert made[0].series_id is not None
-        assert [m.planned_start.date() for m in made[:2]] == [date(2026, 12, 4), date(2027, 1, 1)]
+        assert "2027-01-01 元旦放假" in notes(app)
+        series_id = meetings_titled(world, "2026年12月主题党日")[0].series_id
+        assert series_id is not None
+        made = sorted((m for m in world.svc.meetings.find(world.secretary, world.branch_id)
+                       if m.series_id == series_id), key=lambda m: m.planned_start)
+        assert len(made) >= 5
+        assert [(m.planned_start.date(), m.title) for m in made[:3]] == [
+            (date(2026, 12, 4), "2026年12月主题党日"), (date(2027, 1, 1), "2027年1月主题党日"),
+            (date(2027, 2, 5), "2027年2月主题党日")]
+
+
+async def test_series_end_by_count_or_date_through_keys_at_80x24(world):
+    """Item 10: a series can end after N sittings or on a date; set with keys only."""
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await start_form(app, pilot)
+        await type_into(pilot, app, "#date", "2026-12-04")
+        form.query_one("#rec-kind", Select).focus()
+        await pilot.press("enter", "down", "enter")  # 每月第几个星期几
+        await settle(pilot, app)
+        assert form.query_one("#rec-end-row").display
+        assert not form.query_one("#rec-end", Input).display  # 一直重复: nothing to type
+        await pilot.press("tab", "tab", "tab")  # 第几个, 星期几, 结束
+        assert form.query_one("#rec-end-kind", Select).has_focus
+        await pilot.press("enter", "down", "down", "enter")  # 共几次
+        await settle(pilot, app)
+        assert form.query_one("#rec-end-kind", Select).value == "count"
+        await pilot.press("tab")
+        end = form.query_one("#rec-end", Input)
+        assert end.has_focus and end.placeholder == "共几次，如 6"
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert "不是次数" in static_text(form, "#rec-describe")
+        await pilot.press("backspace", "3")
+        await settle(pilot, app)
+        assert static_text(form, "#rec-describe").endswith("每月第一个星期五，共3次")
+        preview = static_text(form, "#rec-preview")
+        assert "接下来 3 次" in preview and "2027-02-05" in preview
+        assert "2027-03-05" not in preview
+        # A last day before the first sitting is explained, and nothing is saved.
+        form.query_one("#rec-end-kind", Select).value = "until"
+        await settle(pilot, app)
+        await type_into(pilot, app, "#rec-end", "2026-11-30")
+        await settle(pilot, app)
+        assert "早于第一次会议" in static_text(form, "#rec-describe")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is form
+        assert meetings_titled(world, "2026年12月主题党日") == []
+        await type_into(pilot, app, "#rec-end", "2027年2月28日")
+        await settle(pilot, app)
+        assert "至2027年2月28日" in static_text(form, "#rec-describe")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert isinstance(app.screen, MeetingsScreen), notes(app)
+        series_id = meetings_titled(world, "2026年12月主题党日")[0].series_id
+        made = [m for m in world.svc.meetings.find(world.secretary, world.branch_id)
+                if m.series_id == series_id]
+        assert sorted(m.title for m in made) == [
+            "2026年12月主题党日", "2027年1月主题党日", "2027年2月主题党日"]
+        info = world.svc.meetings.series_info(world.secretary, series_id)
+        assert info.rrule.endswith("UNTIL=20270228")
+
+
+async def test_a_hostile_title_pattern_is_shown_as_text(world):
+    app = BranchApp(world.svc, world.secretary)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await start_form(app, pilot)
+        form.query_one("#rec-kind", Select).value = recurrence.Preset.MONTHLY_ON_DAY.value
+        await settle(pilot, app)
+        await type_into(pilot, app, "#title", HOSTILE_LINK + "{month}月" + HOSTILE)
+        form.query_one("#title", Input).insert_text_at_cursor(LONG_ZH + FULLWIDTH)
+        await settle(pilot, app)
+        preview = static_text(form, "#rec-preview")
+        assert HOSTILE_LINK + "12月" + HOSTILE in preview
+        assert "每次的标题按此生成" in static_text(form, "#title-note")
+        await type_into(pilot, app, "#title", "{yaer}年[/]")
+        await settle(pilot, app)
+        assert "{yaer}" in static_text(form, "#title-note")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert app.screen is form and "{yaer}" in static_text(form, "#form-error")
+        await type_into(pilot, app, "#title", "固定标题[/]")
+        await settle(pilot, app)
+        assert "同一个标题" in static_text(form, "#title-note")
+        assert app.is_running
 
 
 async def test_custom_rule_error_is_shown_and_nothing_saved(world):
@@ -493,6 +582,39 @@ async def test_edit_whole_series_shifts_future_sittings(world):
         assert all(m.planned_start.hour == 15 for m in later)
 
 
+async def test_edit_whole_series_shows_its_pattern_and_retitles_future_sittings(world):
+    svc, w = world.svc, world
+    sid, made = svc.meetings.create_series(
+        w.secretary, draft(w, datetime(2026, 12, 4, 14), title="{year}年{month}月主题党日"),
+        recurrence.monthly_nth_weekday(1, 4))
+    app = BranchApp(svc, w.secretary)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        form = ScheduleScreen(w.branch_id, made[1].id)
+        app.push_screen(form)
+        await settle(pilot, app)
+        title = form.query_one("#title", Input)
+        assert title.value == "2027年1月主题党日"
+        assert static_text(form, "#title-note") == ""
+        form.query_one("#edit-scope").focus()
+        await pilot.press("down", "enter")
+        await settle(pilot, app)
+        assert title.value == "{year}年{month}月主题党日"  # the whole series: its pattern
+        assert "每次的标题按此生成" in static_text(form, "#title-note")
+        await pilot.press("up", "enter")
+        await settle(pilot, app)
+        assert title.value == "2027年1月主题党日"
+        await pilot.press("down", "enter")
+        await type_into(pilot, app, "#title", "{year}年{month}月主题党日 第{n}次")
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ScheduleScreen), notes(app)
+        later = sorted((m for m in svc.meetings.find(w.secretary, w.branch_id)
+                        if m.series_id == sid), key=lambda m: m.planned_start)
+        assert [m.title for m in later[:3]] == [
+            "2026年12月主题党日 第1次", "2027年1月主题党日 第2次", "2027年2月主题党日 第3次"]
+
+
 # -- permissions -------------------------------------------------------------------------------
 
 
@@ -582,6 +704,31 @@ async def test_english_run(world):
             assert "Every quarter" in static_text(form, "#rec-describe") or \
                 "quarter" in static_text(form, "#rec-describe").lower()
             assert "Next 5" in static_text(form, "#rec-preview")
+    finally:
+        set_language("zh")
+
+
+async def test_english_series_pattern_end_and_holiday(world):
+    set_language("en")
+    try:
+        app = BranchApp(world.svc, world.secretary)
+        async with app.run_test(size=(120, 45)) as pilot:
+            form = await start_form(app, pilot)
+            await type_into(pilot, app, "#date", "2026-12-04")
+            form.query_one("#rec-kind", Select).value = \
+                recurrence.Preset.MONTHLY_NTH_WEEKDAY.value
+            await settle(pilot, app)
+            assert form.query_one("#title", Input).value == "Themed party day, {year}-{month:02d}"
+            assert "Each sitting's own title" in static_text(form, "#title-note")
+            preview = static_text(form, "#rec-preview")
+            assert "Themed party day, 2027-01  note: New Year's Day, a day off" in preview
+            assert "Themed party day, 2027-02" in preview
+            form.query_one("#rec-end-kind", Select).value = "count"
+            await settle(pilot, app)
+            assert form.query_one("#rec-end", Input).placeholder == "Number of sittings, e.g. 6"
+            await type_into(pilot, app, "#rec-end", "2")
+            await settle(pilot, app)
+            assert static_text(form, "#rec-describe").endswith(", 2 times")
     finally:
         set_language("zh")
 

@@ -102,6 +102,20 @@ _EN_FAMILIES: dict[str, str] = {
     **{f"recurrence.monthday.{d}": _en_monthday(d) for d in _SIGNED_MONTHDAYS},
 }
 
+# The holidays of the chinesecalendar data (core.holidays keys them by the data's names).
+_HOLIDAYS = {
+    "new_years_day": ("元旦", "New Year's Day"),
+    "spring_festival": ("春节", "Spring Festival"),
+    "tomb_sweeping_day": ("清明节", "Qingming Festival"),
+    "labour_day": ("劳动节", "Labour Day"),
+    "dragon_boat_festival": ("端午节", "Dragon Boat Festival"),
+    "national_day": ("国庆节", "National Day"),
+    "mid_autumn_festival": ("中秋节", "Mid-Autumn Festival"),
+    "anti_fascist_70th_day": ("抗战胜利70周年纪念日", "70th anniversary of the victory of 1945"),
+}
+_ZH_HOLIDAYS = {f"holiday.name.{key}": zh for key, (zh, _en) in _HOLIDAYS.items()}
+_EN_HOLIDAYS = {f"holiday.name.{key}": en for key, (_zh, en) in _HOLIDAYS.items()}
+
 # -- catalogue -------------------------------------------------------------------------------
 
 ZH: dict[str, str] = {
@@ -126,6 +140,9 @@ ZH: dict[str, str] = {
     "recurrence.no_occurrence": "按此重复规则，从开始日期起 {years} 年内没有任何一次会议。",
     "recurrence.tz_mismatch": "查询时间与开始时间的时区设定不一致（一个带时区，一个不带）。",
     "recurrence.bad_param": "预设参数 “{name}” 的值 “{value}” 无效。",
+    "recurrence.end_twice": "重复规则里已写了结束条件（COUNT 或 UNTIL），请不要再另设结束。",
+    "recurrence.bad_count": "重复次数应为 1 到 {max} 之间的整数（现为 “{value}”）。",
+    "recurrence.until_before_start": "截止日期 {until} 早于第一次会议（{start}）。",
     # describe(): period heads
     "recurrence.every.yearly": "每年",
     "recurrence.every.yearly_n": "每{n}年",
@@ -160,6 +177,15 @@ ZH: dict[str, str] = {
     "recurrence.preset.monthly_on_day": "每月固定日期",
     "recurrence.preset.monthly": "每月（按间隔）",
     "recurrence.preset.custom": "自定义规则",
+    # title patterns of a series (branchtui.core.series)
+    "series.unknown_placeholder": "标题中的 “{placeholder}” 无法识别；可用的占位符：{known}。",
+    # holidays and 调休 working days (branchtui.core.holidays)
+    "holiday.holiday": "{name}放假",
+    "holiday.workday": "{name}调休上班",
+    "holiday.statutory_only": "{text}（法定日期）",
+    "holiday.no_data": "{years}年放假安排暂无数据：春节、清明、端午、中秋及调休日无法提示。",
+    "holiday.year_sep": "、",
+    **_ZH_HOLIDAYS,
     **_ZH_FAMILIES,
 }
 
@@ -185,6 +211,9 @@ EN: dict[str, str] = {
     "recurrence.no_occurrence": "This recurrence rule yields no meeting within {years} years of the start date.",
     "recurrence.tz_mismatch": "The query time and the start time disagree on time zones (one has a time zone, the other has none).",
     "recurrence.bad_param": "Invalid value “{value}” for the preset parameter “{name}”.",
+    "recurrence.end_twice": "The rule already says when it ends (COUNT or UNTIL); do not set an end as well.",
+    "recurrence.bad_count": "The number of sittings must be a whole number from 1 to {max} (not “{value}”).",
+    "recurrence.until_before_start": "The end date {until} is before the first sitting ({start}).",
     # describe(): period heads
     "recurrence.every.yearly": "Every year",
     "recurrence.every.yearly_n": "Every {n} years",
@@ -219,5 +248,14 @@ EN: dict[str, str] = {
     "recurrence.preset.monthly_on_day": "Monthly on a fixed day",
     "recurrence.preset.monthly": "Monthly (with interval)",
     "recurrence.preset.custom": "Custom rule",
+    # title patterns of a series (branchtui.core.series)
+    "series.unknown_placeholder": "“{placeholder}” in the title is not a placeholder; use {known}.",
+    # holidays and 调休 working days (branchtui.core.holidays)
+    "holiday.holiday": "{name}, a day off",
+    "holiday.workday": "a working day in exchange for {name}",
+    "holiday.statutory_only": "{text} (statutory date)",
+    "holiday.no_data": "No holiday data for {years}: Spring Festival, Qingming, Dragon Boat, Mid-Autumn and swapped working days cannot be flagged.",
+    "holiday.year_sep": ", ",
+    **_EN_HOLIDAYS,
     **_EN_FAMILIES,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
@@ -30,7 +31,7 @@ from textual.widgets import (
     Static,
 )
 
-from branchtui.core import dates, recurrence
+from branchtui.core import dates, holidays, recurrence, series
 from branchtui.core import model as c
 from branchtui.core.enums import Act, MeetingStatus, Obligation
 from branchtui.core.errors import BranchError, Conflict, ValidationError
@@ -40,7 +41,7 @@ from branchtui.services.meetings import ScheduleScope, SeriesInfo
 from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
-from branchtui.ui.text import cell, content, when
+from branchtui.ui.text import assemble, cell, content, when
 
 NO_REPEAT = "none"
 GROUP_SERIES = "group_series"
@@ -48,6 +49,8 @@ REPEAT_KINDS = (NO_REPEAT, recurrence.Preset.MONTHLY_NTH_WEEKDAY,
                 recurrence.Preset.QUARTERLY_LAST_WEEKDAY, recurrence.Preset.MONTHLY_ON_DAY,
                 GROUP_SERIES, recurrence.Preset.CUSTOM)
 PREVIEW_COUNT = 5
+END_NEVER, END_UNTIL, END_COUNT = "never", "until", "count"
+END_KINDS = (END_NEVER, END_UNTIL, END_COUNT)
 
 _TIME_RE = re.compile(r"([0-9]{1,2})\s*(?:[:.点时]\s*([0-9]{1,2})?\s*分?)?")
 _TIME_COMPACT_RE = re.compile(r"([0-9]{2})([0-9]{2})")
@@ -87,6 +90,65 @@ def default_title(day: date, kinds: list[Obligation]) -> str:
     """2026年12月主题党日 (the kinds joined by 、), the way branches name their sittings."""
     names = "、".join(enum_label(k) for k in kinds) or t("ui_meetings.meeting")
     return t("ui_meetings.default_title", year=day.year, month=day.month, kinds=names)
+
+
+def default_pattern(kinds: list[Obligation], quarterly: bool = False) -> str:
+    """The title pattern suggested for a series: {year}年{month}月主题党日, or
+    {year}年第{quarter}季度… for a quarterly rule; each sitting gets its own title."""
+    names = "、".join(enum_label(k) for k in kinds) or t("ui_meetings.meeting")
+    key = "ui_meetings.default_pattern_quarter" if quarterly else "ui_meetings.default_pattern"
+    return t(key, kinds=names)
+
+
+def read_end(kind: str, text: str) -> tuple[date | None, int | None]:
+    """(until, count) from the end fields of the form; ValidationError when the text does
+    not read as a day (for "until") or a number of sittings (for "count")."""
+    if kind == END_UNTIL:
+        if not text.strip():
+            raise ValidationError("ui_meetings.end_required")
+        return parse_day(text), None
+    if kind == END_COUNT:
+        s = _normal(text)
+        if not s:
+            raise ValidationError("ui_meetings.end_required")
+        if not re.fullmatch(r"[0-9]{1,4}", s) or not 1 <= int(s) <= recurrence.MAX_COUNT:
+            raise ValidationError("ui_meetings.bad_count", text=text.strip()[:20],
+                                  max=recurrence.MAX_COUNT)
+        return None, int(s)
+    return None, None
+
+
+def preview_content(found: list[series.Occurrence], years_without_data: tuple[int, ...],
+                    time_text: str) -> Content:
+    """The next sittings as the preview lists them: date, weekday and own title, with a
+    warning after those on a public holiday or a 调休 working day, and a line for the
+    years without holiday data. Titles are the user's text: never markup."""
+    parts: list[str | tuple[str, str]] = [t("ui_meetings.preview_head", n=len(found),
+                                            time=time_text)]
+    for occ in found:
+        day = occ.start.date()
+        parts.append("\n" + t("ui_meetings.preview_line", day=day.isoformat(),
+                                wd=t(f"ui_meetings.wd.{day.weekday()}"), title=occ.title))
+        if occ.holiday is not None:
+            parts.append((t("ui_meetings.preview_holiday",
+                            note=holidays.describe(occ.holiday, lang=language())),
+                          "bold $warning"))
+    missing = holidays.no_data_text(years_without_data, lang=language())
+    if missing:
+        parts.append(("\n" + missing, "$text-muted"))
+    return assemble(*parts)
+
+
+def holiday_warning(notes: Iterable[holidays.HolidayNote]) -> str:
+    """" 注意：… 在节假日或调休上班日" after the saved message, or "" (one note a day)."""
+    by_day = {note.day: note for note in notes}
+    if not by_day:
+        return ""
+    listed = t("ui_meetings.list_sep").join(
+        t("ui_meetings.holiday_day", day=day.isoformat(),
+          note=holidays.describe(note, lang=language()))
+        for day, note in sorted(by_day.items()))
+    return t("ui_meetings.series_holidays", n=len(by_day), days=listed)
 
 
 def repeat_rule(kind: str, n: int, weekday: int, day_text: str, custom: str) -> str:
@@ -290,7 +352,8 @@ class ScheduleScreen(DataScreen):
     ScheduleScreen #agenda { height: auto; max-height: 8; margin: 0 0 0 10; }
     ScheduleScreen #agenda-title { width: 2fr; margin: 0 1 0 0; }
     ScheduleScreen #agenda-act { width: 1fr; }
-    ScheduleScreen #rec-params > * { width: 1fr; margin: 0 1 0 0; }
+    ScheduleScreen #rec-params > *, ScheduleScreen #rec-end-row > Select,
+    ScheduleScreen #rec-end-row > Input { width: 1fr; margin: 0 1 0 0; }
     ScheduleScreen .note { height: auto; margin: 0 0 0 10; }
     ScheduleScreen .warning { color: $warning; height: auto; }
     ScheduleScreen .-empty { display: none; }
@@ -332,6 +395,7 @@ class ScheduleScreen(DataScreen):
             with Horizontal(classes="row"):
                 yield Label(t("field.title"))
                 yield Input(id="title", compact=True)
+            yield Static(id="title-note", classes="note -empty")
             with Horizontal(classes="row"):
                 yield Label(t("ui_meetings.f_when"))
                 yield Input(placeholder=t("ui_meetings.date_hint"), id="date", compact=True)
@@ -372,6 +436,12 @@ class ScheduleScreen(DataScreen):
                             compact=True)
                 yield Input(placeholder=t("ui_meetings.rrule_hint"), id="rec-rule",
                             compact=True)
+            with Horizontal(classes="row -hidden", id="rec-end-row"):
+                yield Label(t("ui_meetings.f_end"))
+                yield Select([(content(t(f"ui_meetings.end_{k}")), k) for k in END_KINDS],
+                             value=END_NEVER, allow_blank=False, id="rec-end-kind",
+                             compact=True)
+                yield Input(id="rec-end", compact=True, classes="-hidden")
             yield Static(id="rec-describe", classes="note -empty")
             yield Static(id="rec-preview", classes="note -empty")
             with Horizontal(classes="row -hidden", id="scope-row"):
@@ -548,19 +618,65 @@ class ScheduleScreen(DataScreen):
     def _title_changed(self, event: Input.Changed) -> None:
         if event.value != self._auto_title:
             self._auto_title = ""  # typed by hand: stop suggesting
+        self._refresh_title_note()
+        self._refresh_repeat()
 
     def _suggest_title(self) -> None:
+        """A title from the date and the kinds, or for a series a pattern that gives each
+        sitting its own (2027年1月主题党日, 2027年2月主题党日, …); never over a typed one."""
         if self.meeting is not None:
             return
         title = self.query_one("#title", Input)
         if title.value and title.value != self._auto_title:
             return
-        try:
-            day = parse_day(self._value("#date"))
-        except ValidationError:
+        kind = self._repeat_kind()
+        if kind != NO_REPEAT:
+            suggested = default_pattern(
+                self._kinds(), quarterly=kind == recurrence.Preset.QUARTERLY_LAST_WEEKDAY)
+        else:
+            try:
+                suggested = default_title(parse_day(self._value("#date")), self._kinds())
+            except ValidationError:
+                return
+        self._auto_title = suggested
+        title.value = suggested
+
+    def _titles_a_series(self) -> bool:
+        """Whether the title field holds a series' pattern: a new series, or the whole
+        series of the sitting being edited."""
+        if self.meeting is None:
+            return self._repeat_kind() != NO_REPEAT
+        return (self.meeting.series_id is not None
+                and self.query_one("#scope-series", RadioButton).value)
+
+    def _refresh_title_note(self) -> None:
+        box = self.query_one("#title-note", Static)
+        if not self._titles_a_series():
+            _note(box, "")
             return
-        self._auto_title = default_title(day, self._kinds())
-        title.value = self._auto_title
+        pattern = self._value("#title")
+        try:
+            series.check_pattern(pattern)
+        except ValidationError as exc:
+            box.add_class("error")
+            _note(box, exc.message())
+            return
+        box.remove_class("error")
+        _note(box, t("ui_meetings.title_pattern_hint") if series.has_placeholders(pattern)
+              else t("ui_meetings.title_fixed_hint"))
+
+    @on(RadioSet.Changed, "#edit-scope")
+    def _scope_changed(self) -> None:
+        """The whole series is titled by its pattern, one sitting by its own title: the
+        field shows the one that will be saved (unless the user has typed over it)."""
+        if self.meeting is None or self.series is None:
+            return
+        whole = self.query_one("#scope-series", RadioButton).value
+        shown, other = ((self.meeting.title, self.series.title) if whole
+                        else (self.series.title, self.meeting.title))
+        if self._value("#title") == shown:
+            self._set("#title", other)
+        self._refresh_title_note()
 
     @on(Input.Changed, "#date, #start, #end")
     def _when_changed(self, event: Input.Changed) -> None:
@@ -636,8 +752,8 @@ class ScheduleScreen(DataScreen):
         self.query_one("#rec-wd", Select).value = day.weekday()
         self._set("#rec-day", str(min(day.day, 28)))
 
-    @on(Select.Changed, "#rec-kind, #rec-n, #rec-wd")
-    @on(Input.Changed, "#rec-day, #rec-rule")
+    @on(Select.Changed, "#rec-kind, #rec-n, #rec-wd, #rec-end-kind")
+    @on(Input.Changed, "#rec-day, #rec-rule, #rec-end")
     def _repeat_changed(self) -> None:
         kind = self._repeat_kind()
         if kind == GROUP_SERIES and self.meeting is None:
@@ -646,6 +762,14 @@ class ScheduleScreen(DataScreen):
                 self.query_one(f"#ob-{o.value}", Checkbox).value = o is Obligation.GROUP_MEETING
         params = self.query_one("#rec-params")
         params.set_class(kind == NO_REPEAT, "-hidden")
+        self.query_one("#rec-end-row").set_class(kind == NO_REPEAT or self.meeting is not None,
+                                                 "-hidden")
+        end_kind = self._end_kind()
+        end = self.query_one("#rec-end", Input)
+        end.set_class(end_kind == END_NEVER, "-hidden")
+        end.placeholder = t(f"ui_meetings.end_{end_kind}_hint") if end_kind != END_NEVER else ""
+        self._suggest_title()
+        self._refresh_title_note()
         shown = {
             "rec-n": kind in (recurrence.Preset.MONTHLY_NTH_WEEKDAY, GROUP_SERIES),
             "rec-wd": kind in (recurrence.Preset.MONTHLY_NTH_WEEKDAY, GROUP_SERIES,
@@ -656,6 +780,12 @@ class ScheduleScreen(DataScreen):
         for wid, show in shown.items():
             self.query_one(f"#{wid}").set_class(not show, "-hidden")
         self._refresh_repeat()
+
+    def _end_kind(self) -> str:
+        return str(self.query_one("#rec-end-kind", Select).value)
+
+    def _end(self) -> tuple[date | None, int | None]:
+        return read_end(self._end_kind(), self._value("#rec-end"))
 
     def _rule(self) -> str | None:
         kind = self._repeat_kind()
@@ -680,8 +810,10 @@ class ScheduleScreen(DataScreen):
             rule = self._rule()
             start, _end = self._when()
             assert rule is not None
-            dates = recurrence.next_occurrences(rule, start, start - timedelta(seconds=1),
-                                                n=PREVIEW_COUNT)
+            until, count = self._end()
+            rule = recurrence.with_end(rule, until=until, count=count, dtstart=start)
+            found, missing = series.plan(rule, start, self._value("#title"),
+                                         limit=PREVIEW_COUNT)
         except ValidationError as exc:
             _note(describe, exc.message())
             describe.add_class("error")
@@ -690,14 +822,13 @@ class ScheduleScreen(DataScreen):
         describe.remove_class("error")
         words = recurrence.describe(rule, lang=language())
         if self._repeat_kind() == GROUP_SERIES:
-            words = t("ui_meetings.per_group", rule=words)
+            words = t("ui_meetings.per_group", words=words)
         _note(describe, t("ui_meetings.rule_words", words=words))
-        listed = t("ui_meetings.list_sep").join(
-            t("ui_meetings.preview_day", day=d.date().isoformat(),
-              wd=t(f"ui_meetings.wd.{d.weekday()}")) for d in dates)
-        _note(preview, t("ui_meetings.preview", n=len(dates), dates=listed,
-                         time=start.strftime("%H:%M"))
-              if dates else t("ui_meetings.preview_none"))
+        if not found:
+            _note(preview, t("ui_meetings.preview_none"))
+            return
+        preview.update(preview_content(found, missing, start.strftime("%H:%M")))
+        preview.remove_class("-empty")
 
     # -- overlap warning --------------------------------------------------------------------
 
@@ -811,18 +942,25 @@ class ScheduleScreen(DataScreen):
                 services.meetings.schedule(actor, draft)
                 return t("ui_meetings.saved", title=title)
             return schedule
-        recurrence.validate(rule, start)  # the message now, not after a round trip
+        # The messages now, not after a round trip.
+        until, count = self._end()
+        recurrence.validate(recurrence.with_end(rule, until=until, count=count, dtstart=start),
+                            start)
+        series.check_pattern(title)
         if kind == GROUP_SERIES:
             def group_series() -> str:
-                made = services.meetings.create_group_series(actor, draft, rule)
+                made = services.meetings.create_group_series(actor, draft, rule, until=until,
+                                                             count=count)
                 return t("ui_meetings.group_series_saved", groups=len(made),
-                         n=sum(len(ms) for _sid, ms in made))
+                         n=sum(len(one.meetings) for one in made)) + holiday_warning(
+                    [note for one in made for note in one.holidays])
             return group_series
 
-        def series() -> str:
-            _sid, made = services.meetings.create_series(actor, draft, rule)
-            return t("ui_meetings.series_created", n=len(made))
-        return series
+        def create_series() -> str:
+            made = services.meetings.create_series(actor, draft, rule, until=until, count=count)
+            return t("ui_meetings.series_created", n=len(made.meetings)) + holiday_warning(
+                made.holidays)
+        return create_series
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save(self, call: Callable[[], str]) -> None:
