@@ -395,7 +395,7 @@ def _demo(args: argparse.Namespace) -> int:
         from branchtui.demo.generate import build
 
         print(t("cli.demo_building", profile=args.profile, url=_safe_url(url)), file=sys.stderr)
-        summary = build(db, args.profile, today=date.today(), seed=args.seed,
+        summary = build(db, args.profile, today=svc.ctx.today(), seed=args.seed,
                         progress=lambda msg: print("  " + msg, file=sys.stderr))
         print(t("cli.demo_built", members=summary.members, meetings=summary.meetings,
                 attendance=summary.attendance, seconds=f"{summary.seconds:.1f}"),
