@@ -3,6 +3,7 @@ whatever zone the process itself runs in (this module runs under TZ=UTC too)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,6 +21,9 @@ from branchtui.core.zones import (
     wall_time,
     zone_map,
 )
+
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
 
 
 def test_a_naive_time_is_shanghai_wall_time_never_the_process_s():
@@ -115,3 +119,15 @@ def test_the_day_changes_at_local_midnight(offset_minutes: int):
     """Any instant: the date in Shanghai is the UTC date of the instant plus 8 hours."""
     instant = datetime(2026, 12, 31, 16, tzinfo=UTC) + timedelta(minutes=offset_minutes)
     assert wall_date(instant, "Asia/Shanghai") == (instant + timedelta(hours=8)).date()
+
+
+def test_the_date_cases_run_in_two_process_zones(process_tz: str,
+                                                 request: pytest.FixtureRequest):
+    """The fixture did what it says: UTC, or a zone that is not UTC (tests/conftest.py)."""
+    offset = time.localtime().tm_gmtoff
+    if request.node.callspec.params["process_tz"] == "tz-utc":
+        assert (offset, process_tz) == (0, "UTC")
+    else:
+        assert offset != 0 or time.daylight
+        # A naive wall time still means Shanghai, whatever the process's zone.
+        assert as_instant(datetime(2026, 12, 2, 1, 30)).hour == 17
