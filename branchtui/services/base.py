@@ -21,7 +21,14 @@ from peewee import Database, Model
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
 from branchtui.core.frozen import cached_dataclass, frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
-from branchtui.core.zones import ZoneMap, as_instant, uniform, wall_time, zone_map
+from branchtui.core.zones import (
+    DEFAULT_TIME_ZONE,
+    ZoneMap,
+    as_instant,
+    uniform,
+    wall_time,
+    zone_map,
+)
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, release_connection, write_transaction
 from branchtui.store.faults import BUSY, classify, discard_connection
@@ -132,7 +139,16 @@ class Context:
             _unit.zones = (self, found)
             return found
         known = self._zones
-        return known if known is not None else self._read_zones()
+        if known is not None:
+            return known
+        try:
+            return self._read_zones()
+        except Exception as exc:
+            if _fault(self, exc) is None:
+                raise
+            # The database is away (a screen asked on the event loop): the default zone
+            # for now rather than a crash; the next service call reads them again.
+            return ZoneMap(DEFAULT_TIME_ZONE, DEFAULT_TIME_ZONE)
 
     def _read_zones(self) -> ZoneMap:
         # Outside a unit of work, as one does: a connection checked out here goes back at
