@@ -214,7 +214,7 @@ def setup(url: str, n: int) -> list[dict[str, Any]]:
     db = open_database(url)
     svc = Services.create(db)
     today = svc.ctx.today()
-    now = svc.ctx.clock.now().replace(second=0)
+    now = svc.ctx.now().replace(second=0)
     picked: list[tuple[int, int, int]] = []
     with svc.roster.read():
         branches = [

@@ -296,7 +296,7 @@ def plan_sessions(
     sessions = [w for group in chosen for w in group][:n]
 
     # The same open meeting for everyone of the first branches: first on their home screen.
-    now = svc.ctx.clock.now().replace(second=0)
+    now = svc.ctx.now().replace(second=0)
     for k, group in enumerate(chosen[:meeting_branches]):
         sec = svc.roster.actor_for_member(group[0].member_id)
         actors = [svc.roster.actor_for_member(w.member_id) for w in group]

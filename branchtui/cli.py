@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("target", nargs="?", help=t("cli.opt_key_target"))
     keys.add_argument("keyfile", nargs="?", help=t("cli.opt_keyfile"))
 
+    zone = sub.add_parser("zone", parents=[common], help=t("cli.cmd_zone"))
+    zone.add_argument("org", type=int, help=t("cli.opt_zone_org"))
+    zone.add_argument("name", nargs="?", help=t("cli.opt_zone_name"))
+    zone.add_argument("--inherit", action="store_true", help=t("cli.opt_zone_inherit"))
+
     serve = sub.add_parser("serve", parents=[common], help=t("serve.cmd_serve"))
     serve.add_argument("--host", default="127.0.0.1", help=t("serve.opt_host"))
     serve.add_argument("--port", type=int, default=2222, help=t("serve.opt_port"))
@@ -125,6 +130,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _report(args, url)
     if command == "keys":
         return _keys(args, url)
+    if command == "zone":
+        return _zone(args, url)
     if command == "serve":
         from branchtui.serve import run
 
@@ -395,7 +402,7 @@ def _demo(args: argparse.Namespace) -> int:
         from branchtui.demo.generate import build
 
         print(t("cli.demo_building", profile=args.profile, url=_safe_url(url)), file=sys.stderr)
-        summary = build(db, args.profile, today=date.today(), seed=args.seed,
+        summary = build(db, args.profile, today=svc.ctx.today(), seed=args.seed,
                         progress=lambda msg: print("  " + msg, file=sys.stderr))
         print(t("cli.demo_built", members=summary.members, meetings=summary.meetings,
                 attendance=summary.attendance, seconds=f"{summary.seconds:.1f}"),
@@ -472,6 +479,28 @@ def _keys(args: argparse.Namespace, url: str) -> int:
         raise BranchError("cli.keys_usage")
     roster.remove_key(actor, args.target)
     print(t("cli.key_removed", fingerprint=args.target))
+    return EXIT_OK
+
+
+def _zone(args: argparse.Namespace, url: str) -> int:
+    """Show or set an organisation's time zone (setting it: the administrator or a lead
+    of an organisation above, as the rights table says)."""
+    from branchtui.core.errors import NotFound
+    from branchtui.services import Services
+
+    svc = Services.create(_open_checked(url))
+    actor = _local_actor(svc)
+    if args.name is not None and args.inherit:
+        raise BranchError("cli.zone_usage")
+    if args.name is not None or args.inherit:
+        org = svc.roster.set_time_zone(actor, args.org, None if args.inherit else args.name)
+    else:
+        seen = next((o for o in svc.roster.orgs(actor) if o.id == args.org), None)
+        if seen is None:
+            raise NotFound(what="org", id=args.org)
+        org = seen
+    print(t("cli.zone_show", org=org.name, id=org.id, zone=svc.ctx.zone_name(org.id),
+            how=t("cli.zone_own") if org.time_zone else t("cli.zone_inherited")))
     return EXIT_OK
 
 

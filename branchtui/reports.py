@@ -152,9 +152,10 @@ def render(headers: list[str], rows: list[list[Any]], fmt: str) -> str:
 def render_report(svc: Services, actor: Actor, kind: str, *, org_id: int | None = None,
                   period: str | None = None, member: str | None = None,
                   fmt: str = "plain") -> str:
-    today = svc.ctx.today()
     if kind == "compliance":
-        window = parse_period(period) if period else svc.queries.current_quarter()
+        # Without --period: the quarter it is now where the organisation is.
+        org_id = org_id or _default_org(svc, actor)
+        window = parse_period(period) if period else svc.queries.current_quarter(org_id)
         headers, rows = compliance_table(svc, actor, org_id, window)
     elif kind == "audit":
         entries, org_names = audit_entries(svc, actor, org_id, member)
@@ -162,7 +163,8 @@ def render_report(svc: Services, actor: Actor, kind: str, *, org_id: int | None 
             return audit_json(entries)
         headers, rows = audit_table(entries, org_names)
     elif kind == "attendance":
-        window = parse_period(period) if period else parse_period(str(today.year))
+        window = parse_period(period) if period else parse_period(
+            str(svc.ctx.today(org_id).year))
         headers, rows = attendance_table(svc, actor, org_id, window)
     else:
         headers, rows = member_table(svc, actor, member)

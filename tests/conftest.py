@@ -5,6 +5,7 @@ a missing or unreachable PostgreSQL fails the run instead of skipping."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -121,6 +122,37 @@ def clock() -> FixedClock:
 @pytest.fixture
 def svc(db, clock) -> Services:
     return Services.create(db, clock)
+
+
+# -- the process's own time zone -------------------------------------------------------------
+# The modules of date cases (the core's periods, dates, compliance, lapse and zones; the
+# services' compliance, lapse, warnings, member figures, sign-in and leave) run every case
+# twice, in the machine's zone and under TZ=UTC (issue 11, item 14): no rule may depend on
+# the zone the server runs in. On a machine that is itself in UTC the first run is in
+# Asia/Shanghai, so that the two runs always differ. A module opts in with
+# ``pytestmark = pytest.mark.usefixtures("process_tz")``.
+
+
+def _set_tz(value: str | None) -> None:
+    if value is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = value
+    time.tzset()
+
+
+@pytest.fixture(params=["tz-local", "tz-utc"])
+def process_tz(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs the test with the process's zone set as the parameter says; yields its name."""
+    saved = os.environ.get("TZ")
+    if request.param == "tz-utc":
+        _set_tz("UTC")
+    elif time.localtime().tm_gmtoff == 0 and not time.daylight:
+        _set_tz("Asia/Shanghai")
+    try:
+        yield time.tzname[0]
+    finally:
+        _set_tz(saved)
 
 
 @pytest.fixture(autouse=True)

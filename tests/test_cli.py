@@ -334,3 +334,21 @@ def test_audit_report_from_the_command_line_for_every_persona(tmp_path):
     # The upper level has no branch of its own: the attendance report says so, no IndexError.
     att = run_cli("report", "attendance", "--db", url, "--as", "shangji")
     assert att.returncode == 4 and "Traceback" not in att.stderr, att.stderr
+
+
+# -- branchtui zone: an organisation's time zone (issue 11, item 14) ----------------------------
+
+
+def test_zone_shows_sets_and_clears_an_organisation_s_time_zone(my_site):
+    url, w = my_site
+    shown = run_cli("--db", url, "zone", str(w.branch_id))
+    assert shown.returncode == 0, shown.stderr
+    assert "第一党支部" in shown.stdout and "Asia/Shanghai（沿用上级）" in shown.stdout
+    set_ = run_cli("--db", url, "zone", str(w.branch_id), "Europe/Berlin")
+    assert set_.returncode == 0 and "Europe/Berlin（本组织设置）" in set_.stdout, set_.stderr
+    assert {o.id: o.time_zone for o in w.svc.roster.orgs(w.admin)}[w.branch_id] == \
+        "Europe/Berlin"
+    bad = run_cli("--lang", "en", "--db", url, "zone", str(w.branch_id), "Mars/Olympus")
+    assert bad.returncode == 4 and "not a known time zone" in bad.stderr, bad.stderr
+    back = run_cli("--lang", "en", "--db", url, "zone", str(w.branch_id), "--inherit")
+    assert back.returncode == 0 and "Asia/Shanghai (inherited)" in back.stdout, back.stderr

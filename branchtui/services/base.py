@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -21,6 +21,14 @@ from peewee import Database, Model
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
 from branchtui.core.frozen import cached_dataclass
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+from branchtui.core.zones import (
+    DEFAULT_TIME_ZONE,
+    ZoneMap,
+    as_instant,
+    uniform,
+    wall_time,
+    zone_map,
+)
 from branchtui.services.actor import Actor
 from branchtui.store import models as m
 from branchtui.store.db import is_sqlite, release_connection, write_transaction
@@ -32,24 +40,29 @@ if TYPE_CHECKING:
 
 
 class Clock(Protocol):
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """The current instant, aware (UTC). Wall times come from ``Context.now``."""
+        ...
 
 
 class SystemClock:
-    """Server time, to the second (records say 'to the minute'; seconds are kept)."""
+    """Server time, to the second (records say 'to the minute'; seconds are kept). An
+    instant in UTC: the server's own zone (``TZ``, /etc/localtime) decides nothing."""
 
     def now(self) -> datetime:
-        return datetime.now().replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
 
 
 @cached_dataclass
 class FixedClock:
-    """For tests and demos: a clock that only moves when told."""
+    """For tests and demos: a clock that only moves when told. ``current`` is an aware
+    instant, or a naive wall time in ``DEFAULT_TIME_ZONE`` (Asia/Shanghai), whatever the
+    process's zone."""
 
     current: datetime
 
     def now(self) -> datetime:
-        return self.current
+        return as_instant(self.current)
 
     def advance(self, **delta: float) -> None:
         from datetime import timedelta
@@ -98,9 +111,75 @@ class Context:
     clock: Clock = dataclasses.field(default_factory=SystemClock)
     rules: RuleSet = DEFAULT_RULES
     health: Health = dataclasses.field(default_factory=Health)
+    # The organisations' zones as last read, by any thread: what a zone is outside a unit of
+    # work (a screen's default date) costs no query, on the event loop least of all.
+    _zones: ZoneMap | None = dataclasses.field(default=None, init=False, repr=False,
+                                               compare=False)
 
-    def today(self) -> date:
-        return self.clock.now().date()
+    def zones(self) -> ZoneMap:
+        """Every organisation's zone. Read once per unit of work (the tree is small and a
+        zone rarely changes, but another process may change one); outside a unit of work,
+        as last read."""
+        if _unit.depth:
+            held = _unit.zones
+            if held is not None and held[0] is self:
+                return held[1]
+            found = self._read_zones()
+            _unit.zones = (self, found)
+            return found
+        known = self._zones
+        if known is not None:
+            return known
+        try:
+            return self._read_zones()
+        except Exception as exc:
+            if _fault(self, exc) is None:
+                raise
+            # The database is away (a screen asked on the event loop): the default zone
+            # for now rather than a crash; the next service call reads them again.
+            return ZoneMap(DEFAULT_TIME_ZONE, DEFAULT_TIME_ZONE)
+
+    def _read_zones(self) -> ZoneMap:
+        # Outside a unit of work, as one does: a connection checked out here goes back at
+        # the end (inside one, the unit of work gives it back).
+        opened = self.db.is_closed() and not _unit.depth
+        try:
+            found = read_zones()
+        finally:
+            if opened:
+                release_connection(self.db)
+        # Kept for later only when no change of zones may be pending: none in this unit
+        # of work, nor in a caller's transaction (a test's or a script's).
+        if not _unit.zones_written and (_unit.depth or not self.db.in_transaction()):
+            self._zones = found
+        return found
+
+    def zones_changed(self) -> None:
+        """An organisation's zone changed (or a new one inherits one): read them again,
+        in this unit of work and, once it is over (committed or not), everywhere."""
+        _unit.zones, _unit.zones_written = None, True
+        self._zones = None
+
+    def zone_name(self, org_id: int | None = None) -> str:
+        """The IANA name of ``org_id``'s zone; without one, the top organisation's."""
+        return self.zones().name(org_id)
+
+    def now(self, org_id: int | None = None) -> datetime:
+        """The wall time now in ``org_id``'s zone (naive, as times are stored)."""
+        return wall_time(self.clock.now(), self.zone_name(org_id))
+
+    def today(self, org_id: int | None = None) -> date:
+        """The day it is now in ``org_id``'s zone: what every rule's "today" is."""
+        return self.now(org_id).date()
+
+
+def read_zones() -> ZoneMap:
+    """Every organisation's zone, from the store: one small query when all have the same
+    (nobody set one, or only the top), the tree otherwise."""
+    names = {z for (z,) in m.Org.select(m.Org.time_zone).where(
+        m.Org.time_zone.is_null(False) | m.Org.parent.is_null()).distinct().tuples()}
+    return uniform(names) or zone_map(list(
+        m.Org.select(m.Org.id, m.Org.parent, m.Org.time_zone).tuples()))
 
 
 T = TypeVar("T")
@@ -117,9 +196,21 @@ class _Unit(threading.local):
     # Inside a read transaction opened by read() (and no write since): nested reads join
     # it without a savepoint, and the actor's grants are loaded once.
     grants: dict[tuple[int, date], Any] | None = None
+    # The organisations' zones, read once per unit of work: (the Context, its ZoneMap);
+    # whether this unit of work changed one.
+    zones: tuple[Context, ZoneMap] | None = None
+    zones_written = False
 
 
 _unit = _Unit()
+
+
+def _end_unit(ctx: Context) -> None:
+    """What a unit of work read is dropped at its end; after a change of zones, what
+    the Context kept too (the change may have been rolled back)."""
+    if _unit.zones_written:
+        ctx._zones = None
+    _unit.zones, _unit.zones_written = None, False
 
 
 def _fault(ctx: Context, exc: Exception) -> str | None:
@@ -156,6 +247,8 @@ def unit_of_work(fn: Callable[..., T]) -> Callable[..., T]:
                 return fn(self, *args, **kwargs)
             finally:
                 _unit.depth = depth
+                if not depth:  # inside a caller's transaction: its own unit of work ends
+                    _end_unit(ctx)
         # The connection this call checks out (PostgreSQL's pool) goes back at its end; one
         # the thread already held (a script's, a test's) stays with the thread.
         opened = ctx.db.is_closed()
@@ -174,7 +267,7 @@ def _outermost(ctx: Context, fn: Callable[..., T], *args: Any, **kwargs: Any) ->
     deadline = time.monotonic() + RETRY_SECONDS
     delay, failures = FIRST_DELAY, 0
     while True:
-        _unit.depth, _unit.committing = 1, False
+        _unit.depth, _unit.committing, _unit.zones = 1, False, None
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:
@@ -197,6 +290,7 @@ def _outermost(ctx: Context, fn: Callable[..., T], *args: Any, **kwargs: Any) ->
             return result
         finally:
             _unit.depth = 0
+            _end_unit(ctx)
         time.sleep(delay)
         delay = min(delay * 2, MAX_DELAY)
 
@@ -219,11 +313,31 @@ class Service:
     def db(self) -> Database:
         return self.ctx.db
 
-    def now(self) -> datetime:
-        return self.ctx.clock.now()
+    def now(self, org_id: int | None = None) -> datetime:
+        """The wall time now in ``org_id``'s zone (a meeting's: its branch's), as stored."""
+        return self.ctx.now(org_id)
+
+    def member_now(self, member_id: int) -> datetime:
+        """The wall time where the member's branch is. No query unless the tree has
+        several zones."""
+        if self.ctx.zones().single is not None:
+            return self.ctx.now()
+        from branchtui.store.convert import current_membership
+
+        if self.db.in_transaction():
+            return self.ctx.now(current_membership(member_id, self.ctx.today())[0])
+        with self.read():  # asked by a screen, outside any service call
+            return self.ctx.now(current_membership(member_id, self.ctx.today())[0])
+
+    def member_today(self, member_id: int) -> date:
+        """Today where the member's branch is: their own figures (the year so far, the
+        months since they last attended) count up to it."""
+        return self.member_now(member_id).date()
 
     def grants(self, actor: Actor) -> Grants:
-        """The actor's roles today; call inside the transaction."""
+        """The actor's roles today (the top organisation's day: a post's first and last
+        day are dates, and one clock for everyone's rights keeps them simple); call inside
+        the transaction."""
         from branchtui.services.permissions import Grants
 
         cache, key = _unit.grants, (actor.member_id, self.ctx.today())
@@ -394,7 +508,12 @@ def record_change(
     """Append to the change log. Changes to a meeting's record chain by hash: each entry's
     hash covers the previous entry of the same meeting, so editing or deleting any past
     entry breaks every later hash (``verify_chain``). The caller holds the meeting lock."""
-    at = ctx.clock.now()
+    # A meeting's entries in its branch's wall time, as its opening and closing are (the
+    # share written during the meeting compares them); others in the top's.
+    branch = None
+    if meeting_id is not None and ctx.zones().single is None:
+        branch = m.Meeting.select(m.Meeting.branch).where(m.Meeting.id == meeting_id).scalar()
+    at = ctx.now(branch)
     prev = ""
     if meeting_id is not None:
         last = (

@@ -16,7 +16,7 @@ it, since no one could hold its meetings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from peewee import Case, Database, fn
@@ -105,12 +105,14 @@ def active_from(db: Database, org_ids: Iterable[int]) -> dict[int, date]:
 
 
 def branch_facts(db: Database, branches: Sequence[tuple[int, str, bool | None]],
-                 groups: dict[int, list[int]], windows: Sequence[PeriodSpan], today: date,
-                 rules: RuleSet) -> dict[int, BranchFacts]:
+                 groups: dict[int, list[int]], windows: Sequence[PeriodSpan],
+                 today: date | Mapping[int, date], rules: RuleSet) -> dict[int, BranchFacts]:
     """The compliance facts of ``branches`` (id, name, explicit has_committee) for
     ``windows``: the committee on every day compliance reads it on (``committee_days``) and
-    today, and since when each branch and group exists. Three queries in all."""
-    days = sorted({today, *(d for w in windows for d in committee_days(w, rules))})
+    today (one day, or each branch's own: branches in other time zones), and since when
+    each branch and group exists. Three queries in all."""
+    today_of = today if isinstance(today, Mapping) else {bid: today for bid, _n, _e in branches}
+    days = sorted({*today_of.values(), *(d for w in windows for d in committee_days(w, rules))})
     counted = [bid for bid, _name, explicit in branches if explicit is None]
     counts = full_counts(db, counted, days)
     org_ids = [bid for bid, _n, _e in branches]
@@ -122,7 +124,7 @@ def branch_facts(db: Database, branches: Sequence[tuple[int, str, bool | None]],
         per_day = counts.get(bid, zero)
         samples = tuple((d, rule_has_committee(explicit, n, rules))
                         for d, n in zip(days, per_day, strict=True))
-        now = rule_has_committee(explicit, per_day[days.index(today)], rules)
+        now = rule_has_committee(explicit, per_day[days.index(today_of[bid])], rules)
         group_ids = tuple(groups.get(bid, ()))
         out[bid] = BranchFacts(
             bid, now, group_ids, active_from=starts.get(bid),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from branchtui.core import model as c
-from branchtui.core.enums import OrgKind
+from branchtui.core.enums import OrgKind, PeriodKind
 from branchtui.core.errors import PermissionDenied
 from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus
-from branchtui.core.periods import PeriodSpan
+from branchtui.core.periods import PeriodSpan, period_containing
 from branchtui.services.base import Actor, unit_of_work
 from branchtui.services.meetings import MeetingService
 from branchtui.services.minutes import MinutesService
@@ -56,8 +56,9 @@ class HomeService:
 
     def _load(self, actor: Actor) -> HomeData:
         ctx = self.queries.ctx
-        today = ctx.today()
-        quarter = self.queries.current_quarter()
+        # Today where the actor's branch is; each branch's own figures use its own today.
+        today = self.queries.member_today(actor.member_id)
+        quarter = period_containing(PeriodKind.QUARTER, today)
         branches = self.roster.my_branches(actor)
         g = self.queries.grants(actor)
         g.check("home.load")
@@ -74,7 +75,8 @@ class HomeService:
             try:
                 if not watched:
                     compliance += self.queries.compliance(actor, b.id, quarter)
-                overdue += self.minutes.rectifications(actor, b.id, overdue_on=today)
+                overdue += self.minutes.rectifications(actor, b.id,
+                                                       overdue_on=ctx.today(b.id))
                 warnings += self.queries.warnings(actor, b.id)
             except PermissionDenied:
                 continue  # an ordinary member: no branch-wide figures

@@ -209,7 +209,7 @@ class MeetingService(Service):
         series_date: date | None = None,
     ) -> m.Meeting:
         self.lock_branch(d.branch_id)
-        now = self.now()
+        now = self.now(d.branch_id)
         previous_org_life = None
         if Obligation.ORG_LIFE in d.obligations:
             previous_org_life = (
@@ -410,7 +410,7 @@ class MeetingService(Service):
             duration_minutes=duration, title=d.title,
             obligations=",".join(o.value for o in d.obligations), place=d.place,
             convener=d.convener_id, moderator=d.moderator_id, recorder=d.recorder_id,
-            created_at=self.now(),
+            created_at=self.now(d.branch_id),
         )
         record_change(self.ctx, actor, "series.create", "series", series.id,
                       {"rrule": rule, "dtstart": d.planned_start, "title": d.title,
@@ -449,7 +449,7 @@ class MeetingService(Service):
         """Insert the occurrences up to the horizon that are neither there nor skipped, each
         titled from the series' pattern and with the report year of its own date."""
         self.lock_branch(series.branch_id)
-        horizon = self.now() + timedelta(days=SERIES_HORIZON_DAYS)
+        horizon = self.now(series.branch_id) + timedelta(days=SERIES_HORIZON_DAYS)
         have = {
             sd for (sd,) in m.Meeting.select(m.Meeting.series_date)
             .where(m.Meeting.series == series.id).tuples()
@@ -458,7 +458,7 @@ class MeetingService(Service):
             od for (od,) in m.SeriesException.select(m.SeriesException.original_date)
             .where(m.SeriesException.series == series.id).tuples()
         }
-        start = max(series.dtstart, self.now() - timedelta(days=1))
+        start = max(series.dtstart, self.now(series.branch_id) - timedelta(days=1))
         yearly = Obligation.ORG_LIFE in d.obligations or Obligation.APPRAISAL in d.obligations
         made = []
         planned, _years = series_plan(series.rrule, series.dtstart, series.title, start=start,
@@ -517,7 +517,7 @@ class MeetingService(Service):
             rows = list(m.Meeting.select().where(
                 (m.Meeting.series == series.id)
                 & (m.Meeting.status == MeetingStatus.PLANNED.value)
-                & (m.Meeting.planned_start >= self.now())
+                & (m.Meeting.planned_start >= self.now(series.branch_id))
             ).order_by(m.Meeting.planned_start))
             old_pattern = series.title
             numbers = self._occurrence_numbers(series, rows) if title is not None else {}
@@ -574,7 +574,7 @@ class MeetingService(Service):
             for row in m.Meeting.select().where(
                 (m.Meeting.series == series.id)
                 & (m.Meeting.status == MeetingStatus.PLANNED.value)
-                & (m.Meeting.planned_start >= self.now())
+                & (m.Meeting.planned_start >= self.now(series.branch_id))
             ):
                 bump(m.Meeting, row, None, status=MeetingStatus.CANCELLED.value,
                      cancel_reason=reason)
@@ -583,7 +583,8 @@ class MeetingService(Service):
                 n += 1
             # Stop materialising: the rule ends today.
             bump(m.Series, series, None,
-                 rrule=series.rrule + ";UNTIL=" + self.now().strftime("%Y%m%dT%H%M%S")
+                 rrule=series.rrule + ";UNTIL="
+                 + self.now(series.branch_id).strftime("%Y%m%dT%H%M%S")
                  if "UNTIL=" not in series.rrule and "COUNT=" not in series.rrule
                  else series.rrule)
             record_change(self.ctx, actor, "series.cancel", "series", series.id,
@@ -625,7 +626,7 @@ class MeetingService(Service):
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
             self._sync_roll(row, actor)
-            bump(m.Meeting, row, None, status=MeetingStatus.OPEN.value, opened_at=self.now())
+            bump(m.Meeting, row, None, status=MeetingStatus.OPEN.value, opened_at=self.now(row.branch_id))
             record_change(self.ctx, actor, "meeting.open", "meeting", row.id,
                           {"opened_at": row.opened_at}, meeting_id=row.id)
             return convert.meeting(row)
@@ -648,7 +649,8 @@ class MeetingService(Service):
                            multiline=True) if gaps else ""
             if gaps and not reason:
                 raise RecordGaps(findings=tuple(gaps))
-            bump(m.Meeting, row, None, status=MeetingStatus.CLOSED.value, closed_at=self.now())
+            bump(m.Meeting, row, None, status=MeetingStatus.CLOSED.value,
+                 closed_at=self.now(row.branch_id))
             data = findings_data(gaps)
             m.CloseGaps.create(meeting=row.id, closed_at=row.closed_at,
                                closed_by=actor.member_id,
@@ -670,7 +672,7 @@ class MeetingService(Service):
             ok, _n, last = verify_chain(row.id)
             if not ok:
                 raise ValidationError("meeting.chain_broken")
-            at = self.now()
+            at = self.now(row.branch_id)
             final = record_change(self.ctx, actor, "meeting.seal", "meeting", row.id,
                                   {"sealed_at": at, "chain_head": last}, meeting_id=row.id)
             bump(m.Meeting, row, None, status=MeetingStatus.SEALED.value, sealed_at=at,
@@ -706,7 +708,8 @@ class MeetingService(Service):
             bump(m.Attendance, att, expected_version, status=status.value, reason=reason,
                  leave_kind=(leave_kind or LeaveKind.OTHER).value
                  if status == AttendanceStatus.LEAVE else None,
-                 marked_by=actor.member_id, marked_at=self.now(), method=method.value)
+                 marked_by=actor.member_id, marked_at=self.now(row.branch_id),
+                 method=method.value)
             record_change(self.ctx, actor, "attendance.mark", "attendance", att.id,
                           {"member": member_id, "status": status, "reason": reason,
                            "method": method}, meeting_id=row.id)
@@ -729,7 +732,7 @@ class MeetingService(Service):
                 raise ValidationError("attendance.not_expected")
             if att.status in (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value):
                 return convert.attendance(att, actor.name)
-            now = self.now()
+            now = self.now(row.branch_id)  # the branch's wall time, as planned_start is
             status = (AttendanceStatus.LATE if now > row.planned_start + LATE_AFTER
                       else AttendanceStatus.PRESENT)
             bump(m.Attendance, att, None, status=status.value, reason="", leave_kind=None,
@@ -751,7 +754,7 @@ class MeetingService(Service):
                 name=clean(name, field="field.name", max_len=NAME_MAX, required=True),
                 affiliation=clean(affiliation, field="field.affiliation", max_len=TITLE_MAX),
                 reason=clean(reason, field="field.reason", max_len=TEXT_MAX, required=True),
-                created_at=self.now(),
+                created_at=self.now(row.branch_id),
             )
             record_change(self.ctx, actor, "guest.add", "guest", guest.id,
                           {"name": guest.name, "affiliation": guest.affiliation,
@@ -766,7 +769,8 @@ class MeetingService(Service):
         with self.write():
             row = self.lock_meeting(meeting_id)
             self.grants(actor).check("meetings.request_leave", meeting_target(row))
-            if row.status != MeetingStatus.PLANNED.value or self.now() >= row.planned_start:
+            if (row.status != MeetingStatus.PLANNED.value
+                    or self.now(row.branch_id) >= row.planned_start):
                 raise ValidationError("leave.too_late")
             if m.LeaveRequest.select().where(
                 (m.LeaveRequest.meeting == meeting_id)
@@ -778,7 +782,7 @@ class MeetingService(Service):
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
             req = m.LeaveRequest.create(
                 meeting=row.id, member=actor.member_id, kind=kind.value, reason=reason,
-                requested_at=self.now(), status=LeaveStatus.PENDING.value,
+                requested_at=self.now(row.branch_id), status=LeaveStatus.PENDING.value,
             )
             record_change(self.ctx, actor, "leave.request", "leave_request", req.id,
                           {"kind": kind, "reason": reason}, meeting_id=row.id)
@@ -800,13 +804,14 @@ class MeetingService(Service):
                 raise ValidationError("leave.already_decided")
             status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
             bump(m.LeaveRequest, req, expected_version, status=status.value,
-                 decided_by=actor.member_id, decided_at=self.now(),
+                 decided_by=actor.member_id, decided_at=self.now(row.branch_id),
                  decision_note=clean(note, field="field.note", max_len=TEXT_MAX))
             if approve:
                 late = row.status != MeetingStatus.PLANNED.value
                 (m.Attendance.update(
                     status=AttendanceStatus.LEAVE.value, reason=req.reason,
-                    leave_kind=req.kind, marked_by=actor.member_id, marked_at=self.now(),
+                    leave_kind=req.kind, marked_by=actor.member_id,
+                    marked_at=self.now(row.branch_id),
                     method=(MarkMethod.AFTER if late else MarkMethod.LEAVE).value,
                     version=m.Attendance.version + 1)
                  .where((m.Attendance.meeting == row.id)
@@ -975,7 +980,7 @@ class MeetingService(Service):
             return convert.meetings(q, with_agenda=False)
 
     def upcoming(self, actor: Actor, days: int = 30) -> list[c.Meeting]:
-        now = self.now()
+        now = self.member_now(actor.member_id)
         with self.read():
             self.grants(actor).check("meetings.upcoming")
         return self.find(actor, start=now - timedelta(hours=12), end=now + timedelta(days=days),
@@ -1078,7 +1083,7 @@ class MeetingService(Service):
         """The sittings the actor is expected at, open now or coming within ``days``, each
         with their own mark, their latest leave request, and whether they may still ask
         for leave or sign in (the services decide; the screen only shows it)."""
-        now = self.now()
+        now = self.member_now(actor.member_id)
         with self.read():
             self.grants(actor).check("meetings.my_meetings")
             rows = list(
@@ -1115,7 +1120,8 @@ class MeetingService(Service):
                     method=MarkMethod(a.method) if a.method else None,
                     marked_at=a.marked_at,
                     leave=leave,
-                    may_ask_leave=planned and now < mtg.planned_start and not active_leave
+                    may_ask_leave=planned and self.now(mtg.branch_id) < mtg.planned_start
+                    and not active_leave
                     and status is None,
                     may_withdraw=leave is not None and leave.status == LeaveStatus.PENDING,
                     signs_in=(mtg.status == MeetingStatus.OPEN.value

@@ -112,7 +112,7 @@ class MinutesService(Service):
             text = clean(text, field="field.speech", max_len=TEXT_MAX, multiline=True,
                          required=True)
             name = self._speaker_name(speaker_id, speaker_name)
-            now = self.now()
+            now = self.now(row.branch_id)  # the branch's wall time, as the meeting's times
             when = min(spoken_at or now, now)
             sp = m.Speech.create(
                 meeting=row.id, agenda_item=agenda_item_id, speaker=speaker_id,
@@ -251,7 +251,7 @@ class MinutesService(Service):
                 rule_version=self.ctx.rules.version,
                 approval_ref=clean(v.approval_ref, field="field.approval_ref", max_len=TITLE_MAX),
                 follow_up_owner=v.follow_up_owner_id, follow_up_due=v.follow_up_due,
-                decided_at=self.now(), entered_by=actor.member_id,
+                decided_at=self.now(row.branch_id), entered_by=actor.member_id,
             )
             record_change(self.ctx, actor, "decision.record", "decision", d.id,
                           {"act": v.act, "text": text, "candidate": cand_name,
@@ -282,7 +282,8 @@ class MinutesService(Service):
             text = clean(text, field="field.problem", max_len=TEXT_MAX, multiline=True,
                          required=True)
             p = m.Problem.create(meeting=row.id, member=member_id, text=text,
-                                 created_at=self.now(), created_by=actor.member_id)
+                                 created_at=self.now(row.branch_id),
+                                 created_by=actor.member_id)
             record_change(self.ctx, actor, "problem.add", "problem", p.id,
                           {"member": member_id, "text": text}, meeting_id=row.id)
             return p.id
@@ -302,7 +303,7 @@ class MinutesService(Service):
             if from_id not in expected or to_id not in expected:
                 raise ValidationError("attendance.not_expected")
             cr = m.Criticism.create(meeting=row.id, from_member=from_id, to_member=to_id,
-                                    text=text, created_at=self.now(),
+                                    text=text, created_at=self.now(row.branch_id),
                                     entered_by=actor.member_id)
             record_change(self.ctx, actor, "criticism.add", "criticism", cr.id,
                           {"from": from_id, "to": to_id, "text": text}, meeting_id=row.id)
@@ -323,7 +324,7 @@ class MinutesService(Service):
                 measure=clean(measure, field="field.measure", max_len=TEXT_MAX,
                               multiline=True, required=True),
                 owner=owner_id, deadline=deadline, status=RectStatus.OPEN.value,
-                created_at=self.now(),
+                created_at=self.now(row.branch_id),
             )
             record_change(self.ctx, actor, "rect.create", "rectification", r.id,
                           {"problem": r.problem_text, "measure": r.measure,
@@ -341,7 +342,7 @@ class MinutesService(Service):
             if r.status == RectStatus.VERIFIED.value:
                 raise ValidationError("rect.verified")
             m.RectProgress.create(
-                rectification=r.id, noted_at=self.now(), author=actor.member_id,
+                rectification=r.id, noted_at=self.now(r.branch_id), author=actor.member_id,
                 text=clean(text, field="field.progress", max_len=TEXT_MAX, multiline=True,
                            required=True),
                 evidence=clean(evidence, field="field.evidence", max_len=TEXT_MAX,
@@ -377,7 +378,7 @@ class MinutesService(Service):
             if r.status != RectStatus.DONE.value:
                 raise ValidationError("rect.not_done")
             bump(m.Rectification, r, expected_version, status=RectStatus.VERIFIED.value,
-                 verified_by=actor.member_id, verified_at=self.now())
+                 verified_by=actor.member_id, verified_at=self.now(r.branch_id))
             record_change(self.ctx, actor, "rect.verify", "rectification", r.id, {})
             return convert.rectification(r)
 
@@ -480,7 +481,7 @@ class MinutesService(Service):
                     raise ValidationError("appraisal.not_in_branch", member=mid)
             probationary = {mid for mid, f in facts.items() if not f.is_full_on(day)}
             check_grades(merged, probationary, self.ctx.rules, eligible=eligible)
-            now = self.now()
+            now = self.now(branch_id)
             out = []
             for mid, grade in grades.items():
                 row = m.AppraisalGrade.get_or_none(

@@ -31,6 +31,7 @@ from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
+from branchtui.core.zones import wall_time
 from branchtui.services.base import Actor, Service
 from branchtui.services.facts import branch_facts
 from branchtui.services.permissions import NOWHERE, branch_target, member_target, org_target
@@ -115,7 +116,6 @@ class QueryService(Service):
 
     def _compliance(self, branches: list[tuple[int, str, bool | None]],
                     groups: dict[int, list[int]], window: PeriodSpan) -> list[BranchCompliance]:
-        today = self.ctx.today()
         rules = self.ctx.rules
         ids = [b[0] for b in branches]
         if not ids:
@@ -180,28 +180,41 @@ class QueryService(Service):
         for mid, (_m, bid, day, _o, group, status, ry) in first.items():
             sittings[bid].append(Sitting(mid, day, frozenset(obligations[mid]), group,
                                          _STATUSES[status], ry))
+        # Each branch's today and now in its own zone; branches that share a zone (all of
+        # them, usually) share one probe below.
+        zones, instant = self.ctx.zones(), self.ctx.clock.now()
+        by_zone: dict[str, list[int]] = defaultdict(list)
+        for bid in ids:
+            by_zone[zones.name(bid)].append(bid)
+        now_in = {zname: wall_time(instant, zname) for zname in by_zone}
+        today_of = {bid: now_in[zname].date() for zname, zone_ids in by_zone.items()
+                    for bid in zone_ids}
         # Last activity per branch: a backward probe on meeting(branch, planned_start) per
         # branch, instead of aggregating a year of obligations (13 ms on PostgreSQL at B).
-        held = (m.Meeting.select(fn.MAX(m.Meeting.planned_start))
-                .where((m.Meeting.branch == m.Org.id)
-                       & (m.Meeting.planned_start <= self.now())
-                       & m.Meeting.status.in_([MeetingStatus.OPEN.value,
-                                               MeetingStatus.CLOSED.value,
-                                               MeetingStatus.SEALED.value])))
-        last_q = m.Org.select(m.Org.id, held).where(m.Org.kind == OrgKind.BRANCH.value)
-        if not many:
-            last_q = last_q.where(m.Org.id.in_(ids))
-        last = {bid: _as_datetime(v).date() for bid, v in self.db.execute(last_q) if v}
+        last: dict[int, date] = {}
+        for zname, zone_ids in by_zone.items():
+            held = (m.Meeting.select(fn.MAX(m.Meeting.planned_start))
+                    .where((m.Meeting.branch == m.Org.id)
+                           & (m.Meeting.planned_start <= now_in[zname])
+                           & m.Meeting.status.in_([MeetingStatus.OPEN.value,
+                                                   MeetingStatus.CLOSED.value,
+                                                   MeetingStatus.SEALED.value])))
+            last_q = m.Org.select(m.Org.id, held).where(m.Org.kind == OrgKind.BRANCH.value)
+            if not many or len(by_zone) > 1:
+                last_q = last_q.where(m.Org.id.in_(zone_ids))
+            last.update((bid, _as_datetime(v).date()) for bid, v in self.db.execute(last_q)
+                        if v)
         windows = [window]
         if (window.kind != PeriodKind.YEAR
                 and window.starts <= report_year_due(window.starts.year - 1, rules)):
             windows.append(period_containing(PeriodKind.YEAR, date(window.starts.year - 1, 6, 1)))
         # Each fact as of the day it is about: the committee per period, since when each
         # branch and group exists (services/facts.py).
-        all_facts = branch_facts(self.db, branches, groups, [window], today, rules)
+        all_facts = branch_facts(self.db, branches, groups, [window], today_of, rules)
         out = []
         for bid, name, _explicit in branches:
             facts = all_facts[bid]
+            today = today_of[bid]
             rows = compliance(facts, sittings.get(bid, ()), window, today, rules)
             if len(windows) > 1:
                 rows += [
@@ -226,7 +239,7 @@ class QueryService(Service):
         ``member_years`` counts it, without reading the whole history)."""
         with self.read():
             self.grants(actor).check("queries.member_year", member_target(member_id))
-            last = min(self.ctx.today(), date(year, 12, 31))
+            last = min(self.member_today(member_id), date(year, 12, 31))
             counts = {st or "unmarked": int(n) for st, n in m.Attendance.select(
                 m.Attendance.status, fn.COUNT(m.Attendance.id)).where(
                 (m.Attendance.member == member_id)
@@ -238,7 +251,7 @@ class QueryService(Service):
         """The member's warning lines today: the same function and facts as ``warnings``."""
         with self.read():
             self.grants(actor).check("queries.member_lapse", member_target(member_id))
-            return lapse_statuses(self.db, [member_id], self.ctx.today(),
+            return lapse_statuses(self.db, [member_id], self.member_today(member_id),
                                   self.ctx.rules)[member_id]
 
     # -- branch figures ---------------------------------------------------------------------
@@ -277,7 +290,7 @@ class QueryService(Service):
         as the member page's do."""
         with self.read():
             self.grants(actor).check("queries.warnings", branch_target(branch_id))
-            today = self.ctx.today()
+            today = self.ctx.today(branch_id)
             rules = self.ctx.rules
             current = ((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
                        & (m.Membership.ends.is_null() | (m.Membership.ends > today)))
@@ -293,16 +306,17 @@ class QueryService(Service):
                    and (st.lapsed or st.near_lapse or st.over_absence_threshold)]
             return sorted(out, key=lambda x: (-(x[2].months_since or 0), x[1]))
 
-    def current_quarter(self) -> PeriodSpan:
-        """The quarter of today (no data read)."""
-        return period_containing(PeriodKind.QUARTER, self.ctx.today())
+    def current_quarter(self, org_id: int | None = None) -> PeriodSpan:
+        """The quarter of today in ``org_id``'s zone (the top's without one)."""
+        return period_containing(PeriodKind.QUARTER, self.ctx.today(org_id))
 
     def member_years(self, actor: Actor, member_id: int) -> list[YearSummary]:
         """The member's attendance per calendar year, newest first: meetings held so far
         (exempt and unmarked ones apart) and how they were marked."""
         with self.read():
             self.grants(actor).check("queries.member_years", member_target(member_id))
-            return summarize_years(self.member_history(actor, member_id), self.ctx.today())
+            return summarize_years(self.member_history(actor, member_id),
+                                   self.member_today(member_id))
 
     # -- the members screens (issue 3) ------------------------------------------------------
 
@@ -316,7 +330,7 @@ class QueryService(Service):
             return self._member_rates(member_id)
 
     def _member_rates(self, member_id: int) -> MemberRates:
-        today = self.ctx.today()
+        today = self.member_today(member_id)
         year, month = m.Attendance.meeting_day.year, m.Attendance.meeting_day.month
         q = (m.Attendance.select(year, month, m.Attendance.status, fn.COUNT(m.Attendance.id))
              .where((m.Attendance.member == member_id) & (m.Attendance.meeting_day <= today))
@@ -359,6 +373,7 @@ class QueryService(Service):
                 g.check("queries.roster_overview", NOWHERE)
                 raise NotFound(what="branch", id=0)
             g.check("queries.roster_overview", branch_target(branch_id))
+            today = self.ctx.today(branch_id)
             branch = m.Org.get_or_none(m.Org.id == branch_id)
             if branch is None or branch.kind != OrgKind.BRANCH.value:
                 raise NotFound(what="org", id=branch_id)
@@ -424,7 +439,7 @@ class QueryService(Service):
             row = m.Member.get_or_none(m.Member.id == member_id)
             if row is None:
                 raise NotFound(what="member", id=member_id)
-            today = self.ctx.today()
+            today = self.member_today(member_id)
             branch, group = convert.current_membership(member_id, today)
             rights = r.member_rights(g, member_id, today)
             names = dict(m.Org.select(m.Org.id, m.Org.name).where(

@@ -15,6 +15,7 @@ from branchtui.core.errors import NotAMember, NotFound, PermissionDenied, Valida
 from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
+from branchtui.core.zones import check_zone
 from branchtui.services.base import (
     Actor,
     Context,
@@ -186,9 +187,10 @@ class RosterService(Service):
                     raise ValidationError("org.bad_parent")
             row = m.Org.create(parent=parent_id, kind=kind.value, has_committee=has_committee,
                                name=clean(name, field="field.org_name", max_len=TITLE_MAX,
-                                          required=True), created_at=self.now())
+                                          required=True), created_at=self.now(parent_id))
             record_change(self.ctx, actor, "org.create", "org", row.id,
                           {"parent": parent_id, "kind": kind, "name": row.name})
+            self.ctx.zones_changed()  # the new org inherits its parent's zone
             return convert.org(row)
 
     def set_committee(self, actor: Actor, branch_id: int, has_committee: bool | None,
@@ -217,6 +219,28 @@ class RosterService(Service):
             bump(m.Org, row, expected_version, rules_json=overrides_json or None)
             record_change(self.ctx, actor, "org.rules", "org", row.id,
                           {"rules": overrides_json})
+            return convert.org(row)
+
+    def set_time_zone(self, actor: Actor, org_id: int, time_zone: str | None,
+                      expected_version: int | None = None) -> c.Org:
+        """The organisation's time zone (an IANA name such as ``Europe/Berlin``; None or
+        blank: inherit the parent's). "Today", overdue states and late arrival in the
+        organisation and below are reckoned in it from the next call on; times already
+        stored keep the wall time they were written in. By the administrator, or a lead
+        of an organisation above; not for a 党小组 (its meetings are its branch's)."""
+        with self.write():
+            row = get_or_404(m.Org, org_id)
+            self.grants(actor).check("roster.set_time_zone", org_target(org_id))
+            check_version(row, expected_version, convert.org)
+            if row.kind == OrgKind.GROUP.value:
+                raise ValidationError("org.time_zone_group")
+            name = check_zone(time_zone)
+            before = row.time_zone
+            if name != before:
+                bump(m.Org, row, expected_version, time_zone=name)
+                record_change(self.ctx, actor, "org.time_zone", "org", row.id,
+                              {"before": before, "time_zone": name})
+                self.ctx.zones_changed()
             return convert.org(row)
 
     @staticmethod
@@ -311,9 +335,9 @@ class RosterService(Service):
                 login=login, gender=clean(d.gender, field="field.gender", max_len=8) or None,
                 birth_date=d.birth_date,
                 phone=clean(d.phone, field="field.phone", max_len=40) or None,
-                admitted=d.admitted, full_since=d.full_since, created_at=self.now(),
+                admitted=d.admitted, full_since=d.full_since, created_at=self.now(branch_id),
             )
-            start = starts or self.ctx.today()
+            start = starts or self.ctx.today(branch_id)
             m.Membership.create(member=row.id, branch=branch_id, group=group_id, starts=start,
                                 note=clean(note, field="field.note", max_len=TEXT_MAX))
             resync_member(self, actor, row.id, start, "member.add")
@@ -382,7 +406,7 @@ class RosterService(Service):
 
     def roster(self, actor: Actor, branch_id: int, day: date | None = None) -> list[c.Member]:
         """Members of the branch on ``day`` (default today), by name."""
-        day = day or self.ctx.today()
+        day = day or self.ctx.today(branch_id)
         with self.read():
             self.grants(actor).check("roster.roster", branch_target(branch_id))
             q = (m.Member.select(m.Member, m.Membership.group.alias("grp"))
@@ -640,7 +664,7 @@ class RosterService(Service):
     def branch_keys(self, actor: Actor, branch_id: int) -> list[KeyRow]:
         """The login keys of the branch's current members, with a line for each member who
         has none; for those who lead the branch (they may add and remove keys)."""
-        today = self.ctx.today()
+        today = self.ctx.today(branch_id)
         with self.read():
             self.grants(actor).check("roster.branch_keys", branch_target(branch_id))
             members = list(
@@ -836,7 +860,7 @@ def audit_rights(ctx: Context, actor: Actor | None, action: str, member_id: int 
                  after: dict[str, Any] | None) -> None:
     """Write one entry of the rights audit, in the caller's transaction."""
     m.RightsAudit.insert(
-        at=ctx.clock.now(), actor_id=actor.member_id if actor else None, action=action,
+        at=ctx.now(), actor_id=actor.member_id if actor else None, action=action,
         member_id=member_id, org_id=org_id,
         before=canonical(before) if before is not None else "",
         after=canonical(after) if after is not None else "").execute()

@@ -38,6 +38,7 @@ def org(row: m.Org) -> c.Org:
         has_committee=row.has_committee,
         rules_json=row.rules_json,
         version=row.version,
+        time_zone=row.time_zone,
     )
 
 

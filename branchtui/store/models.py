@@ -52,6 +52,8 @@ class Org(BaseModel):
     has_committee = BooleanField(null=True)
     # JSON overrides of the default RuleSet, inherited down the tree.
     rules_json = TextField(null=True)
+    # IANA time zone name; NULL: the parent's (the top's default: core.zones).
+    time_zone = CharField(max_length=64, null=True)
     created_at = DateTimeField()
     version = IntegerField(default=1)
 

@@ -218,10 +218,10 @@ class BranchApp(Translated, App[int]):
         """民主评议 of the actor's branch for last year (the round held early this year)."""
         from branchtui.ui.screens.appraisal import AppraisalScreen
 
-        year = self.services.ctx.today().year - 1
+        today = self.services.ctx.today
         if self.actor is not None:
-            self._open_for_branch(self.actor, lambda branch_id: AppraisalScreen(branch_id, year),
-                                  required=True)
+            self._open_for_branch(self.actor, lambda branch_id: AppraisalScreen(
+                branch_id, today(branch_id).year - 1), required=True)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="nav")
     def _open_for_branch(self, actor: Actor, make: Callable[[Any], Screen],

@@ -6,6 +6,7 @@ import dataclasses
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,9 @@ from branchtui.core.enums import ComplianceState, MeetingStatus, Obligation, Per
 from branchtui.core.periods import PeriodSpan, parse_period
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.i18n import CATALOGUE, t
+
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
 
 S = ComplianceState
 Ob = Obligation

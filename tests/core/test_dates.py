@@ -6,6 +6,9 @@ import pytest
 
 from branchtui.core.dates import parse_day
 
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
+
 
 @pytest.mark.parametrize("text", ["2026-11-27", "2026/11/27", "2026.11.27", "20261127",
                                   "2026年11月27日", "\uff12\uff10\uff12\uff16\uff0d\uff11\uff11\uff0d\uff12\uff17", " 2026-11-27 "])

@@ -13,6 +13,9 @@ from branchtui.core.enums import AttendanceStatus
 from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.ruleset import DEFAULT_RULES
 
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
+
 S = AttendanceStatus
 
 # -- months_between --------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from branchtui.core.periods import (
 )
 from branchtui.i18n import CATALOGUE
 
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
+
 days = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 kinds = st.sampled_from(list(PeriodKind))
 

@@ -14,7 +14,6 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -113,7 +112,7 @@ def open_site(url: str, tmp: Path, *options: str) -> Iterator[Site]:
     upgrade(db)
     svc = Services.create(db)
     w = build_world(svc, extra_full=2)
-    now = datetime.now().replace(second=0, microsecond=0)
+    now = svc.ctx.now(w.branch_id).replace(second=0)  # the branch's wall time, as the app's
     mtg = svc.meetings.schedule(w.secretary, replace(draft(w, now, title=TITLE),
                                                      allow_self_signin=False))
     svc.meetings.open(w.recorder, mtg.id)

@@ -49,7 +49,7 @@ def test_stale_member_edit(world):
 
 def test_leave_decided_first_by_someone_else(world, clock):
     svc, w = world.svc, world
-    mtg = svc.meetings.schedule(w.secretary, draft(w, clock.now() + timedelta(days=5),
+    mtg = svc.meetings.schedule(w.secretary, draft(w, clock.current + timedelta(days=5),
                                                    Obligation.THEME_DAY))
     req = svc.meetings.request_leave(w.member, mtg.id, LeaveKind.OFFICIAL, "出差" + HOSTILE)
     first = svc.meetings.decide_leave(w.leader, req.id, True, req.version, note="组长同意")

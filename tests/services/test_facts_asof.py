@@ -17,6 +17,9 @@ from branchtui.services import FixedClock, MemberDraft, Services
 from tests.conftest import NOW
 from tests.factories import World, build_world, draft
 
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
+
 S = ComplianceState
 Ob = Obligation
 YEAR_2026 = period_containing(PeriodKind.YEAR, date(2026, 6, 1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from branchtui.store import models as m
 from tests.conftest import HOSTILE_LINK
 from tests.factories import World, build_world
 from tests.services.test_member_reads import held
+
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
 
 S = AttendanceStatus
 

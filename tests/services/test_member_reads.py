@@ -14,6 +14,9 @@ from branchtui.services.queries import summarize_years
 from tests.conftest import HOSTILE_LINK
 from tests.factories import GAPS_REASON, build_world, draft
 
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
+
 
 @pytest.fixture
 def world(svc):

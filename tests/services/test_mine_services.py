@@ -19,6 +19,8 @@ from branchtui.services.queries import HistoryEntry, summarize_years
 from tests.conftest import FULLWIDTH, HOSTILE_LINK, LONG_ZH
 from tests.factories import build_world, draft
 
+# Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("process_tz")
 
 @pytest.fixture
 def world(svc):

@@ -76,7 +76,7 @@ def test_tracker_scopes_names_and_rights(world, clock):
     assert dict(full.owners).keys() == {w.member.member_id, w.recorder.member_id}
     assert full.meetings[mtg.id] == mtg.title
 
-    overdue = svc.minutes.tracker(w.secretary, w.branch_id, overdue_on=clock.now().date())
+    overdue = svc.minutes.tracker(w.secretary, w.branch_id, overdue_on=clock.current.date())
     assert [i.id for i in overdue.items] == [mine.id]
     by_owner = svc.minutes.tracker(w.secretary, w.branch_id, owner_id=w.recorder.member_id)
     assert [i.id for i in by_owner.items] == [other.id]

@@ -63,7 +63,7 @@ def test_org_life_rectification_and_review(world, clock):
     svc.meetings.close(w.recorder, first.id, gaps_reason=GAPS_REASON)
 
     clock.current = datetime(2026, 4, 1, 9)
-    overdue = svc.minutes.rectifications(w.secretary, w.branch_id, overdue_on=clock.now().date())
+    overdue = svc.minutes.rectifications(w.secretary, w.branch_id, overdue_on=clock.current.date())
     assert [r.id for r in overdue] == [open_item.id]
     assert [r.id for r in svc.minutes.rectifications(w.member)] == [done_item.id]
 

@@ -176,9 +176,9 @@ def test_only_a_change_of_who_or_how_is_announced(sqlite_meeting, clock, ops):
             svc.presence.leave(actor, mid)
         else:
             was = model.get(actor.member_id)
-            stale = was is not None and was[1] < clock.now() - timedelta(seconds=WINDOW_SECONDS)
+            stale = was is not None and was[1] < clock.current - timedelta(seconds=WINDOW_SECONDS)
             expected = was is None or was[0] != op or stale
-            model[actor.member_id] = (op, clock.now())
+            model[actor.member_id] = (op, clock.current)
             svc.presence.beat(actor, mid, op)
         assert markers() - before == (1 if expected else 0), (op, k, model)
 

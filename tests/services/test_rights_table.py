@@ -326,6 +326,10 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
         lambda: o.svc.roster.set_rules(o.actor, o.side.branch, None,
                                        o.version(m.Org, o.side.branch)),
         lambda: org_target(o.side.branch)),
+    "roster.set_time_zone": lambda o: (
+        lambda: o.svc.roster.set_time_zone(o.actor, o.side.branch, "Europe/Berlin",
+                                           o.version(m.Org, o.side.branch)),
+        lambda: org_target(o.side.branch)),
     "roster.orgs": lambda o: (lambda: o.svc.roster.orgs(o.actor), lambda: NOWHERE),
     "roster.my_branches": lambda o: (lambda: o.svc.roster.my_branches(o.actor),
                                      lambda: NOWHERE),
@@ -775,7 +779,7 @@ def test_the_upper_level_writes_only_by_a_named_right() -> None:
     named = sorted(n for n, r in RIGHTS.items() if r.writes and any(
         g.role == Role.UPPER_LEAD for g in r.grants))
     assert named == ["roster.appoint", "roster.end_position", "roster.set_committee",
-                     "roster.start_term"]
+                     "roster.set_time_zone", "roster.start_term"]
 
 
 Grant_upper_viewer = p.Grant(Role.UPPER, Scope.BELOW)

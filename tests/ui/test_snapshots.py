@@ -119,7 +119,7 @@ def world(tmp_path) -> Iterator[World]:
     mins.record_decision(w.recorder, today_mtg.id, VoteDraft(
         act=Act.GENERAL_DECISION, text="同意开展“三会一课”专项检查[/]", yes=4, no=0, abstain=0,
         agenda_item_id=item2.id))
-    assert clock.now() == NOW
+    assert clock.current == NOW
     yield w
     db.close()
 
@@ -254,6 +254,6 @@ def test_help(snap_compare, world, lang):
 
 def test_world_is_on_the_fixed_clock(world):
     """The snapshots rely on it: 'today' is the fixed NOW, never the real date."""
-    assert world.svc.ctx.clock.now() == NOW
+    assert world.svc.ctx.clock.current == NOW
     assert world.svc.ctx.today() == NOW.date()
     assert isinstance(world.svc.ctx.clock, FixedClock)

@@ -181,7 +181,7 @@ class MeetingsScreen(DataScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        today = self.services.ctx.today()
+        today = self.services.ctx.today(self.branch_id)
         self.period = period_containing(PeriodKind.YEAR, today)
         self.month = date(today.year, today.month, 1)
         with self.prevent(Input.Changed):
@@ -314,7 +314,7 @@ class MeetingsScreen(DataScreen):
             table.move_cursor(row=table.get_row_index(keep))
         else:
             # Start at the next sitting: what a secretary usually wants to look at.
-            now = self.services.ctx.clock.now()
+            now = self.services.ctx.now(self.branch_id)
             upcoming = [i for i, mtg in enumerate(meetings) if mtg.planned_start >= now]
             if upcoming:
                 table.move_cursor(row=upcoming[0])
@@ -323,7 +323,7 @@ class MeetingsScreen(DataScreen):
     def _draw_calendar(self) -> None:
         if self.month is None:
             return
-        today = self.services.ctx.today()
+        today = self.services.ctx.today(self.branch_id)
         self.query_one("#calendar", Static).update(
             month_grid(self.month, list(self.meetings.values()), today))
 
@@ -383,7 +383,7 @@ class MeetingsScreen(DataScreen):
         self.calendar_on = not self.calendar_on
         self.set_class(self.calendar_on, "-calendar")
         if self.calendar_on:
-            month = self.month or self.services.ctx.today().replace(day=1)
+            month = self.month or self.services.ctx.today(self.branch_id).replace(day=1)
             self._set_month(month)
         self.refresh_bindings()
 

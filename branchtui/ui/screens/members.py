@@ -533,7 +533,9 @@ class MemberDetailScreen(DataScreen):
         self.app.push_screen(dialog, self.after_dialog(done_key))
 
     def _today(self):  # -> date
-        return self.services.ctx.today()
+        """Today where the member's branch is (the default day of an edit)."""
+        d = self.dossier
+        return self.services.ctx.today(d.member.branch_id if d is not None else None)
 
     def action_edit(self) -> None:
         d = self.dossier

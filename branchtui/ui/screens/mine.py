@@ -169,7 +169,7 @@ class MineScreen(Writes, DataScreen):
             me = actor.member_id
             decides = svc.meetings.may_decide_leave(actor)
             return MineData(
-                today=svc.ctx.today(),
+                today=svc.queries.member_today(me),
                 meetings=tuple(svc.meetings.my_meetings(actor)),
                 history=tuple(svc.queries.member_history(actor, me)),
                 years=tuple(svc.queries.member_years(actor, me)),

@@ -598,7 +598,7 @@ class OrgLifeScreen(DataScreen):
                 "ui_orglife.readonly_closed" if m.status is not MeetingStatus.OPEN else
                 "ui_orglife.readonly_role")
         self.query_one("#mode", Static).update(content(t(mode)))
-        today = self.services.ctx.today()
+        today = self.services.ctx.today(m.branch_id)
         width = self.size.width or 80
 
         table = self.query_one("#problems", DataTable)
@@ -777,7 +777,7 @@ class RectificationScreen(DataScreen):
     def action_refresh(self) -> None:
         actor, branch, minutes = self.actor, self.branch_id, self.services.minutes
         status, owner = self.status, self.owner_id
-        overdue_on = self.services.ctx.today() if self.overdue else None
+        overdue_on = self.services.ctx.today(branch) if self.overdue else None
         self.fetch("tracker", lambda: minutes.tracker(
             actor, branch, owner_id=owner, status=status, overdue_on=overdue_on))
 
@@ -858,7 +858,7 @@ class RectificationScreen(DataScreen):
 
     def _show(self) -> None:
         d = self.data
-        today = self.services.ctx.today()
+        today = self.services.ctx.today(d.branch_id)
         self.query_one("#scope", Label).update(content(t(
             "ui_orglife.tracker_branch" if d.branch_id is not None else "ui_orglife.tracker_mine")))
         owner = (dict(d.owners).get(self.owner_id, f"#{self.owner_id}")

@@ -471,7 +471,7 @@ class ScheduleScreen(DataScreen):
         agenda.add_columns(t("field.agenda"), t("ui_meetings.col_act"))
         self.query_one("#mode", Static).update(content(t("ui_meetings.loading")))
         if self.meeting_id is None:
-            day = self.services.ctx.today() + timedelta(days=7)
+            day = self.services.ctx.today(self.branch_id) + timedelta(days=7)
             self._set("#date", day.isoformat())
             self._set("#start", "14:30")
             self._set("#end", "16:30")
