@@ -182,6 +182,10 @@ class Meeting(BaseModel):
     created_at = DateTimeField()
     created_by = ForeignKeyField(Member, null=True, on_delete="SET NULL")
     version = IntegerField(default=1)
+    # 补录 (migration 0008): entered, or first recorded, after its date. ``late_at`` is
+    # when (NULL: in time), ``late_reason`` why; the record is attested as held on its date.
+    late_reason = TextField(default="")
+    late_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (
