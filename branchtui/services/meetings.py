@@ -421,14 +421,15 @@ class MeetingService(Service):
                     # Moved to a day on which the branch had no committee: as if scheduled.
                     raise ValidationError("meeting.no_committee")
                 changes.update(planned_start=planned_start, planned_end=end)
-                now = self.now()
                 reason = clean(late_reason or "", field="field.late_reason", max_len=TEXT_MAX)
-                if self._late(planned_start, now, reason or row.late_reason):
-                    if reason or row.late_at is None:
-                        changes.update(late_at=row.late_at or now,
-                                       late_reason=reason or row.late_reason)
-                elif row.late_at is not None:
-                    changes.update(late_at=None, late_reason="")
+                if planned_start != row.planned_start or reason:
+                    now = self.now()
+                    if self._late(planned_start, now, reason or row.late_reason):
+                        if reason or row.late_at is None:
+                            changes.update(late_at=row.late_at or now,
+                                           late_reason=reason or row.late_reason)
+                    elif row.late_at is not None:
+                        changes.update(late_at=None, late_reason="")
             elif planned_end is not None:
                 _check_when(row.planned_start, planned_end)
                 changes["planned_end"] = planned_end

@@ -223,6 +223,17 @@ def test_rescheduling_into_the_past_needs_a_reason_and_back_undoes_it(world, clo
     assert not back.entered_late and back.late_reason == ""
 
 
+def test_editing_a_past_meeting_without_moving_it_needs_no_reason(world, clock):
+    """The form sends the start it shows: a sitting not moved is not entered anew."""
+    w = world
+    clock.current = datetime(2026, 11, 13, 9)
+    mtg = w.svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 20, 14)))
+    clock.current = datetime(2026, 11, 27, 9)
+    edited = w.svc.meetings.reschedule(w.secretary, mtg.id, mtg.version,
+                                       planned_start=mtg.planned_start, title="改名" + HOSTILE)
+    assert edited.title == "改名" + HOSTILE and not edited.entered_late
+
+
 # -- 第X次 in date order ------------------------------------------------------------------------
 
 
