@@ -210,7 +210,7 @@ async def test_schedule_form_asks_why_a_meeting_is_entered_after_its_date(world)
         table = listing.query_one("#list", DataTable)
         table.move_cursor(row=table.get_row_index(str(made.id)))
         await settle(app, pilot)
-        assert "补录" in str(table.get_row(str(made.id))[-1])
+        assert str(table.get_row(str(made.id))[1]) == "〔补录〕2026年11月主题党日"
         note = static_text(listing, "#late-note")
         assert "2026-11-01" in note and "2026-12-02 04:08" in note and REASON in note, note
         table.move_cursor(row=table.get_row_index(str(w.general.id)))

@@ -309,14 +309,14 @@ class MeetingsScreen(DataScreen):
         groups = {g.id: g.name for g in self.groups}
         for mtg in meetings:
             style = STATUS_STYLE.get(mtg.status, "")
-            status = enum_label(mtg.status)
-            if mtg.entered_late:
-                status = t("ui_meetings.late_status", status=status)
+            # A 补录 says so where an 80-column list still shows it: before the title.
+            title = (t("ui_meetings.late_title", title=mtg.title) if mtg.entered_late
+                     else mtg.title)
             table.add_row(
                 cell(when(mtg.planned_start) + " " + weekday_short(mtg.planned_start.weekday())),
-                cell(mtg.title, style), cell("、".join(enum_label(o) for o in mtg.obligations)),
+                cell(title, style), cell("、".join(enum_label(o) for o in mtg.obligations)),
                 cell(groups.get(mtg.group_id or 0, "")), cell(mtg.place),
-                cell(status, style), key=str(mtg.id))
+                cell(enum_label(mtg.status), style), key=str(mtg.id))
         if keep is not None and keep in {str(k) for k in self.meetings}:
             table.move_cursor(row=table.get_row_index(keep))
         else:
