@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -451,3 +451,52 @@ def test_sqlite_writer_threads_of_one_process_queue_too(tmp_path, clock):
     assert len(rec.speeches) == n * writes
     assert rec.chain_ok
     db.close()
+
+
+def test_reschedules_and_roster_writes_in_one_branch_do_not_deadlock(db_url, db, svc):
+    """A reschedule renumbers the branch's planned sittings (locking them after the one it
+    moves); a roster write brings the rolls of the same sittings up to date (locking them
+    in id order). Both take the branch lock first, so on PostgreSQL neither waits for the
+    other while holding what the other needs."""
+    w = build_world(svc)
+    made = [svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 12, d, 14)))
+            for d in (4, 11, 18, 25)]
+    last = made[-1]
+    barrier = threading.Barrier(2)
+    errors: list[str] = []
+    rounds = 25
+
+    def move() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for i in range(rounds):
+                mtg = svc.meetings.get(w.secretary, last.id)
+                day = 2 if i % 2 == 0 else 25  # before the others, then back after them
+                svc.meetings.reschedule(w.secretary, last.id, mtg.version,
+                                        planned_start=datetime(2026, 12, day, 14))
+        except Exception as exc:
+            errors.append(f"reschedule: {type(exc).__name__}: {exc}")
+        finally:
+            db.close()
+
+    def exempt() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for i in range(rounds):
+                xid = svc.roster.add_exemption(w.organiser, w.member.member_id,
+                                               date(2026, 12, 1), None, f"住院{i}")
+                svc.roster.end_exemption(w.organiser, xid, date(2026, 12, 2))
+        except Exception as exc:
+            errors.append(f"exemption: {type(exc).__name__}: {exc}")
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=move), threading.Thread(target=exempt)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    numbers = [mtg.number for mtg in svc.meetings.find(w.secretary, w.branch_id)]
+    assert numbers == [1, 2, 3, 4]
+    assert all(svc.meetings.record(w.secretary, mtg.id).chain_ok for mtg in made)
