@@ -1013,7 +1013,9 @@ class MeetingService(Service):
                 )
                 if entries:
                     end = row.closed_at or datetime.max
-                    live = sum(1 for at, _ in entries if row.opened_at <= at <= end)
+                    # A 补录 is written after the meeting, however long it stays open.
+                    live = 0 if row.late_at is not None else sum(
+                        1 for at, _ in entries if row.opened_at <= at <= end)
                     live_share = live / len(entries)
             return MeetingRecord(
                 meeting=convert.meeting(row),

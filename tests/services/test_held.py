@@ -187,6 +187,10 @@ def test_scheduling_in_the_past_needs_a_reason(world, clock):
     with pytest.raises(ValidationError) as err:
         w.svc.meetings.sign_in(w.member, mtg.id)
     assert err.value.key == "attendance.self_signin_late"
+    w.svc.minutes.add_speech(w.recorder, mtg.id, "依纸质记录录入" + HOSTILE,
+                             speaker_id=w.secretary.member_id)
+    # Written while open, but not during the meeting: none of it counts as written live.
+    assert w.svc.meetings.record(w.secretary, mtg.id).written_live_share == 0.0
     w.svc.meetings.close(w.recorder, mtg.id)
     assert state(w, Ob.THEME_DAY, date(2026, 11, 1)) == (ComplianceState.MET, (mtg.id,))
     assert state(w, Ob.THEME_DAY, date(2026, 12, 2))[1] == ()
