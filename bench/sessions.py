@@ -318,6 +318,8 @@ def plan_sessions(
                 convener_id=sec.member_id,
                 moderator_id=sec.member_id,
                 recorder_id=sec.member_id,
+                # Before an earlier sitting of today, it may be entered after its start.
+                late_reason="基准：排在首页第一位",
             ),
         )
         svc.meetings.open(sec, made.id)

@@ -208,7 +208,7 @@ def _setup(svc: Services, members: int) -> dict[str, Any]:
         svc.meetings.open(admin, made.id)
         return made.id
 
-    pairs = {"baseline": (meeting(8, "基准：单进程"), meeting(9, "基准：单进程（第二会议）")),
+    pairs = {"baseline": (meeting(9, "基准：单进程"), meeting(10, "基准：单进程（第二会议）")),
              "concurrent": (meeting(14, "基准：多进程"), meeting(16, "基准：多进程（第二会议）"))}
     rec = svc.meetings.record(admin, pairs["baseline"][0])
     return {"admin": admin, "actor_ids": [admin.member_id, recorder], "pairs": pairs,

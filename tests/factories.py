@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from branchtui.core import model as c
 from branchtui.core.enums import Act, Obligation, OrgKind, PositionRole
-from branchtui.services import Actor, MeetingDraft, MemberDraft, Services
+from branchtui.services import Actor, FixedClock, MeetingDraft, MemberDraft, Services
 
 JOINED = date(2020, 1, 1)
 # The reason for closing a meeting whose record still has gaps (``meetings.close``), for
@@ -103,3 +104,16 @@ def draft(w: World, start: datetime, *obligations: Obligation, title: str = "",
         agenda=agenda or (("学习文件[/]", None), ("讨论决定事项", Act.GENERAL_DECISION)),
         allow_self_signin=True,
     )
+
+
+def open_on_its_day(w: World, clock: FixedClock, d: MeetingDraft) -> c.Meeting:
+    """Schedule ``d`` a week ahead and open it at its start, as a branch does (a meeting
+    is held on its day); the clock is put back where it was."""
+    saved = clock.current
+    try:
+        clock.current = min(saved, d.planned_start - timedelta(days=7))
+        mtg = w.svc.meetings.schedule(w.secretary, d)
+        clock.current = d.planned_start
+        return w.svc.meetings.open(w.recorder, mtg.id)
+    finally:
+        clock.current = saved

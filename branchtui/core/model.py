@@ -152,6 +152,15 @@ class Meeting:
     cancel_reason: str = ""
     agenda: tuple[AgendaItem, ...] = ()
     version: int = 1
+    created_at: datetime | None = None
+    # 补录: entered (or first recorded) after its date, when and why. Its record is
+    # attested as held at the planned time; opened_at/closed_at are when it was written.
+    late_at: datetime | None = None
+    late_reason: str = ""
+
+    @property
+    def entered_late(self) -> bool:
+        return self.late_at is not None
 
 
 @frozen

@@ -425,6 +425,8 @@ _COLUMNS: dict[type[Model], tuple[str, ...]] = {
         "created_at",
         "created_by",
         "version",
+        "late_reason",
+        "late_at",
     ),
     MeetingObligation: ("id", "meeting", "obligation", "branch", "day"),
     SeriesException: ("id", "series", "original_date", "skipped", "note"),
@@ -1748,11 +1750,15 @@ class _Generator:
                 continue
             mtg.id = sink.next_id(Meeting)
             self._staff(branch, mtg, rng)
-            key = (mtg.kind, mtg.group, mtg.day.year)
+            # 第X次 as the services number it: per first obligation, group and year, in
+            # date order (the plan is sorted by start).
+            key = (mtg.obligations[0], mtg.group, mtg.day.year)
             numbers[key] += 1
             mtg.number = numbers[key]
             if mtg.kind == "committee":
-                mtg.title = f"{mtg.day.year}年第{mtg.number}次支部委员会会议"
+                # The number is not part of the name: a planned sitting's number follows
+                # the date order of what is scheduled later (the record shows 第X次).
+                mtg.title = f"{mtg.day.year}年{mtg.day.month}月支部委员会会议"
             if mtg.kind == "theme":
                 mtg.series_id = series_id
                 if mtg.series_date != mtg.day and mtg.day < self.today:
@@ -1804,6 +1810,8 @@ class _Generator:
                     mtg.created_at,
                     mtg.convener,
                     1,
+                    "",  # every demo sitting was entered before its date: no 补录
+                    None,
                 ),
             )
             for obligation in mtg.obligations:

@@ -59,11 +59,13 @@ from branchtui.services.permissions import (
 from branchtui.services.rolls import roll_changes, sync_roll
 from branchtui.store import convert
 from branchtui.store import models as m
+from branchtui.store.db import is_sqlite
 
 # A series materialises its occurrences this far ahead; later ones appear as time passes
 # (``extend_series``), so a never-ending RRULE never floods the table.
 SERIES_HORIZON_DAYS = 190
-# Self sign-in later than this after the planned start is 迟到.
+# Self sign-in later than this after the planned start is 迟到; a sitting entered later
+# than this after its start is a 补录 (entered after the fact: it needs a reason).
 LATE_AFTER = timedelta(minutes=15)
 YEAR_MIN, YEAR_MAX = 1921, 2100
 
@@ -85,6 +87,8 @@ class MeetingDraft:
     agenda: tuple[tuple[str, Act | None], ...] = ()
     allow_self_signin: bool = False
     report_year: int | None = None
+    # Why a sitting is entered after its start (补录); required then, ignored otherwise.
+    late_reason: str = ""
 
 
 @frozen
@@ -120,6 +124,21 @@ class AttendanceSheet:
     roll_changes: tuple[RollChange, ...] = ()
 
 
+# The sequence a sitting's 第X次 counts in: (branch, group or None, first obligation, year).
+Bucket = tuple[int, int | None, str, int]
+
+
+def slot_today(start: datetime, end: datetime | None, today: date,
+               now: datetime) -> tuple[datetime, datetime | None]:
+    """Where "改期到今天" moves a sitting about to be opened on another day than planned:
+    today at its planned time of day if that is still ahead, else now (to the minute);
+    as long as it was planned to last."""
+    moved = datetime.combine(today, start.time())
+    if moved < now:
+        moved = now.replace(second=0, microsecond=0)
+    return moved, (moved + (end - start) if end is not None else None)
+
+
 def _check_when(start: datetime, end: datetime | None) -> None:
     if not (YEAR_MIN <= start.year <= YEAR_MAX):
         raise ValidationError("meeting.bad_date", value=start.isoformat(sep=" "))
@@ -150,6 +169,7 @@ class MeetingService(Service):
     def _validate_draft(self, d: MeetingDraft) -> MeetingDraft:
         title = clean(d.title, field="field.title", max_len=TITLE_MAX, required=True)
         place = clean(d.place, field="field.place", max_len=TITLE_MAX)
+        late_reason = clean(d.late_reason, field="field.late_reason", max_len=TEXT_MAX)
         if not d.obligations:
             raise ValidationError("meeting.no_obligation")
         _check_when(d.planned_start, d.planned_end)
@@ -181,28 +201,77 @@ class MeetingService(Service):
                 **d.__dict__,
                 "title": title,
                 "place": place,
+                "late_reason": late_reason,
                 "agenda": agenda,
                 "report_year": report_year,
                 "obligations": tuple(dict.fromkeys(d.obligations)),
             }
         )
 
-    def _next_number(self, branch_id: int, obligation: Obligation, year: int) -> int:
-        """第X次: counts sittings of the branch with this first obligation in the year."""
-        start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
-        n = (
-            m.MeetingObligation.select(fn.COUNT(m.MeetingObligation.id))
-            .join(m.Meeting)
-            .where(
-                (m.MeetingObligation.branch == branch_id)
-                & (m.MeetingObligation.obligation == obligation.value)
-                & (m.Meeting.planned_start >= start)
-                & (m.Meeting.planned_start < end)
-                & (m.Meeting.status != MeetingStatus.CANCELLED.value)
-            )
-            .scalar()
-        )
-        return int(n or 0) + 1
+    def _bucket(self, row: m.Meeting) -> Bucket:
+        """Which sequence of 第X次 a sitting counts in: its branch, its group (None: the
+        whole branch), its first obligation and the year of its date."""
+        first = (m.MeetingObligation.select(m.MeetingObligation.obligation)
+                 .where(m.MeetingObligation.meeting == row.id)
+                 .order_by(m.MeetingObligation.id).limit(1).scalar())
+        return (row.branch_id, row.group_id, first or "", row.planned_start.year)
+
+    def _renumber(self, actor: Actor, *buckets: Bucket) -> dict[int, int]:
+        """第X次 in date order. A sitting that was held (open, closed, sealed) keeps the
+        number it was held with: it is on its record, printed and under the seal. The
+        planned ones are numbered in date order around them, each after every number
+        before it and never on a number a held sitting has. So a sitting entered after
+        its date (补录) that lands before held ones is numbered after them, out of date
+        order, and its record and the list say 补录. A planned sitting whose number
+        changes gets an entry in its change log (``meeting.renumber``), so screens
+        showing it follow. The caller holds the branch lock. Returns {id: number} of the
+        planned sittings."""
+        out: dict[int, int] = {}
+        for branch_id, group_id, obligation, year in dict.fromkeys(buckets):
+            candidates = [
+                mid for (mid,) in m.Meeting.select(m.Meeting.id)
+                .join(m.MeetingObligation)
+                .where((m.Meeting.branch == branch_id)
+                       & (m.Meeting.group.is_null() if group_id is None
+                          else m.Meeting.group == group_id)
+                       & (m.MeetingObligation.obligation == obligation)
+                       & (m.Meeting.planned_start >= datetime(year, 1, 1))
+                       & (m.Meeting.planned_start < datetime(year + 1, 1, 1))
+                       & (m.Meeting.status != MeetingStatus.CANCELLED.value))
+                .tuples()
+            ]
+            firsts = convert.obligations_of(candidates)
+            ids = [mid for mid in candidates
+                   if firsts.get(mid) and firsts[mid][0].value == obligation]
+            if not ids:
+                continue
+            q = m.Meeting.select(m.Meeting.id, m.Meeting.number, m.Meeting.status,
+                                 m.Meeting.planned_start).where(m.Meeting.id.in_(ids))
+            rows = list(q.order_by(m.Meeting.id))
+            planned = [r.id for r in rows if r.status == MeetingStatus.PLANNED.value]
+            if planned and not is_sqlite(self.db):
+                # Their change logs are appended to: lock them, in id order (as roster
+                # writes do), after the branch.
+                list(m.Meeting.select(m.Meeting.id).where(m.Meeting.id.in_(planned))
+                     .order_by(m.Meeting.id).for_update())
+            taken = {r.number for r in rows
+                     if r.status != MeetingStatus.PLANNED.value and r.number is not None}
+            n = 0
+            for r in sorted(rows, key=lambda r: (r.planned_start, r.id)):
+                if r.status != MeetingStatus.PLANNED.value:
+                    n = max(n, r.number or 0)
+                    continue
+                n += 1
+                while n in taken:
+                    n += 1
+                out[r.id] = n
+                if r.number == n:
+                    continue
+                m.Meeting.update(number=n).where(m.Meeting.id == r.id).execute()
+                if r.number is not None:
+                    record_change(self.ctx, actor, "meeting.renumber", "meeting", r.id,
+                                  {"number": n, "was": r.number}, meeting_id=r.id)
+        return out
 
     def _insert_meeting(
         self, actor: Actor, d: MeetingDraft, series_id: int | None = None,
@@ -210,6 +279,7 @@ class MeetingService(Service):
     ) -> m.Meeting:
         self.lock_branch(d.branch_id)
         now = self.now(d.branch_id)
+        late = self._late(d.planned_start, now, d.late_reason)
         previous_org_life = None
         if Obligation.ORG_LIFE in d.obligations:
             previous_org_life = (
@@ -228,7 +298,7 @@ class MeetingService(Service):
             branch=d.branch_id,
             group=d.group_id,
             title=d.title,
-            number=self._next_number(d.branch_id, d.obligations[0], d.planned_start.year),
+            number=None,  # _renumber below
             planned_start=d.planned_start,
             planned_end=d.planned_end,
             place=d.place,
@@ -243,6 +313,8 @@ class MeetingService(Service):
             reviews=previous_org_life,
             created_at=now,
             created_by=actor.member_id,
+            late_at=now if late else None,
+            late_reason=d.late_reason if late else "",
         )
         m.MeetingObligation.insert_many(
             [
@@ -255,13 +327,36 @@ class MeetingService(Service):
             m.AgendaItem.create(meeting=row.id, position=i, title=title,
                                 act=act.value if act else None)
         self._sync_roll(row)
+        row.number = self._renumber(actor, (d.branch_id, d.group_id, d.obligations[0].value,
+                                            d.planned_start.year))[row.id]
         record_change(
             self.ctx, actor, "meeting.schedule", "meeting", row.id,
             {"title": d.title, "obligations": d.obligations, "start": d.planned_start,
-             "end": d.planned_end, "place": d.place, "series": series_id},
+             "end": d.planned_end, "place": d.place, "series": series_id,
+             "number": row.number, **({"late_reason": d.late_reason} if late else {})},
             meeting_id=row.id,
         )
         return row
+
+    @staticmethod
+    def _late(start: datetime, now: datetime, reason: str) -> bool:
+        """Whether a sitting starting at ``start`` and entered ``now`` is a 补录; one
+        without a (cleaned) ``reason`` is refused. Entered within LATE_AFTER of its
+        start it is being entered as it begins, not after the fact."""
+        if start >= now - LATE_AFTER:
+            return False
+        if not reason:
+            raise ValidationError("meeting.late_needs_reason", start=start.isoformat(sep=" ")[:16],
+                                  now=now.isoformat(sep=" ")[:16])
+        return True
+
+    def _lock_branch_of(self, meeting_id: int) -> None:
+        """The branch lock of a meeting's branch, taken before the meeting's own (the order
+        ``_renumber`` locks in)."""
+        branch_id = m.Meeting.select(m.Meeting.branch).where(m.Meeting.id == meeting_id).scalar()
+        if branch_id is None:
+            raise NotFound(what="meeting", id=meeting_id)
+        self.lock_branch(branch_id)
 
     def _sync_roll(self, meeting: m.Meeting, actor: Actor | None = None) -> None:
         """Make the attendance rows match 应到 on the meeting date (``rolls.sync_roll``):
@@ -305,9 +400,13 @@ class MeetingService(Service):
                    place: str | None = None, title: str | None = None,
                    convener_id: int | None = None, moderator_id: int | None = None,
                    recorder_id: int | None = None, allow_self_signin: bool | None = None,
-                   ) -> c.Meeting:
-        """Edit a planned sitting (one occurrence of a series stays linked to it)."""
+                   late_reason: str | None = None) -> c.Meeting:
+        """Edit a planned sitting (one occurrence of a series stays linked to it). A new
+        date renumbers the sittings not held yet (``_renumber``). Moved to a start already
+        past, it is a 补录 and needs ``late_reason`` (one that is already a 补录 keeps its
+        reason unless given a new one); moved to a start still ahead, it no longer is."""
         with self.write():
+            self._lock_branch_of(meeting_id)
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
             g.check("meetings.reschedule", meeting_target(row))
@@ -331,6 +430,15 @@ class MeetingService(Service):
                     # Moved to a day on which the branch had no committee: as if scheduled.
                     raise ValidationError("meeting.no_committee")
                 changes.update(planned_start=planned_start, planned_end=end)
+                reason = clean(late_reason or "", field="field.late_reason", max_len=TEXT_MAX)
+                if planned_start != row.planned_start or reason:
+                    now = self.now(row.branch_id)
+                    if self._late(planned_start, now, reason or row.late_reason):
+                        if reason or row.late_at is None:
+                            changes.update(late_at=row.late_at or now,
+                                           late_reason=reason or row.late_reason)
+                    elif row.late_at is not None:
+                        changes.update(late_at=None, late_reason="")
             elif planned_end is not None:
                 _check_when(row.planned_start, planned_end)
                 changes["planned_end"] = planned_end
@@ -345,6 +453,7 @@ class MeetingService(Service):
                     changes[key] = value
             if allow_self_signin is not None:
                 changes["allow_self_signin"] = allow_self_signin
+            before = self._bucket(row)
             bump(m.Meeting, row, expected_version, **changes)
             if "planned_start" in changes:
                 day = row.planned_start.date()
@@ -354,10 +463,15 @@ class MeetingService(Service):
             record_change(self.ctx, actor, "meeting.edit", "meeting", row.id,
                           {k: v for k, v in changes.items() if k != "version"},
                           meeting_id=row.id)
+            if "planned_start" in changes:
+                numbers = self._renumber(actor, before, self._bucket(row))
+                row.number = numbers.get(row.id, row.number)
             return convert.meeting(row)
 
     def cancel(self, actor: Actor, meeting_id: int, expected_version: int, reason: str) -> c.Meeting:
+        """Cancel a planned sitting; the later ones not held yet close up its number."""
         with self.write():
+            self._lock_branch_of(meeting_id)
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
             g.check("meetings.cancel", meeting_target(row))
@@ -374,6 +488,7 @@ class MeetingService(Service):
                 ).on_conflict_ignore().execute()
             record_change(self.ctx, actor, "meeting.cancel", "meeting", row.id,
                           {"reason": reason}, meeting_id=row.id)
+            self._renumber(actor, self._bucket(row))
             return convert.meeting(row)
 
     # -- series -----------------------------------------------------------------------------
@@ -458,7 +573,8 @@ class MeetingService(Service):
             od for (od,) in m.SeriesException.select(m.SeriesException.original_date)
             .where(m.SeriesException.series == series.id).tuples()
         }
-        start = max(series.dtstart, self.now(series.branch_id) - timedelta(days=1))
+        # Never an occurrence already past: that would be a 补录 nobody gave a reason for.
+        start = max(series.dtstart, self.now(series.branch_id) - LATE_AFTER)
         yearly = Obligation.ORG_LIFE in d.obligations or Obligation.APPRAISAL in d.obligations
         made = []
         planned, _years = series_plan(series.rrule, series.dtstart, series.title, start=start,
@@ -505,6 +621,7 @@ class MeetingService(Service):
             series = get_or_404(m.Series, series_id)
             g = self.grants(actor)
             g.check("meetings.update_series", meeting_target(series))
+            self.lock_branch(series.branch_id)
             check_version(series, expected_version, lambda r: r.version)
             changes: dict[str, object] = {}
             if title is not None:
@@ -523,6 +640,7 @@ class MeetingService(Service):
             numbers = self._occurrence_numbers(series, rows) if title is not None else {}
             bump(m.Series, series, expected_version, **changes)
             out = []
+            moved: list[Bucket] = []
             for row in rows:
                 upd: dict[str, object] = {}
                 if title is not None:
@@ -539,6 +657,8 @@ class MeetingService(Service):
                 if upd.get("title") == row.title:
                     del upd["title"]
                 if upd:
+                    if time_shift is not None:
+                        moved.append(self._bucket(row))
                     bump(m.Meeting, row, None, **upd)
                     record_change(self.ctx, actor, "meeting.edit", "meeting", row.id,
                                   {**upd, "via_series": series.id}, meeting_id=row.id)
@@ -546,9 +666,14 @@ class MeetingService(Service):
                         m.MeetingObligation.update(day=row.planned_start.date()).where(
                             m.MeetingObligation.meeting == row.id).execute()
                         self._sync_roll(row, actor)
+                        moved.append(self._bucket(row))
                 out.append(row)
             record_change(self.ctx, actor, "series.edit", "series", series.id,
                           {k: v for k, v in changes.items() if k != "version"})
+            if moved:
+                renumbered = self._renumber(actor, *moved)
+                for row in out:
+                    row.number = renumbered.get(row.id, row.number)
             return convert.meetings(out)
 
     def _occurrence_numbers(self, series: m.Series, rows: Sequence[m.Meeting]) -> dict[date, int]:
@@ -570,7 +695,9 @@ class MeetingService(Service):
             g = self.grants(actor)
             g.check("meetings.cancel_series", meeting_target(series))
             reason = clean(reason, field="field.reason", max_len=TEXT_MAX, required=True)
+            self.lock_branch(series.branch_id)
             n = 0
+            gone: list[Bucket] = []
             for row in m.Meeting.select().where(
                 (m.Meeting.series == series.id)
                 & (m.Meeting.status == MeetingStatus.PLANNED.value)
@@ -580,7 +707,9 @@ class MeetingService(Service):
                      cancel_reason=reason)
                 record_change(self.ctx, actor, "meeting.cancel", "meeting", row.id,
                               {"reason": reason, "via_series": series.id}, meeting_id=row.id)
+                gone.append(self._bucket(row))
                 n += 1
+            self._renumber(actor, *gone)
             # Stop materialising: the rule ends today.
             bump(m.Series, series, None,
                  rrule=series.rrule + ";UNTIL="
@@ -617,18 +746,43 @@ class MeetingService(Service):
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    def open(self, actor: Actor, meeting_id: int) -> c.Meeting:
-        """planned → open. The roll is brought up to date one last time and frozen."""
+    def open(self, actor: Actor, meeting_id: int, late_reason: str = "") -> c.Meeting:
+        """planned → open. The roll is brought up to date one last time and frozen, and so
+        is its 第X次.
+
+        A sitting is held on the day it is planned for: opened on another day it is
+        refused (``meeting.open_early``, ``meeting.open_late``) and must be rescheduled
+        first, so that its record, its roll and compliance all have the day it was held.
+        The exception is a 补录: a sitting entered after its date (``schedule`` with a
+        ``late_reason``), or one planned for a past day and recorded only now, which
+        ``late_reason`` makes a 补录 here. Its record is attested as held on its planned
+        day; opened_at and closed_at say when it was written."""
         with self.write():
             row = self.lock_meeting(meeting_id)
             g = self.grants(actor)
             g.check("meetings.open", meeting_target(row))
             if row.status != MeetingStatus.PLANNED.value:
                 raise ValidationError("meeting.not_planned")
+            now, today = self.now(row.branch_id), self.ctx.today(row.branch_id)
+            held_on = row.planned_start.date()
+            late: dict[str, object] = {}
+            if row.late_at is None and held_on != today:
+                params = {"day": held_on.isoformat(), "today": today.isoformat()}
+                if held_on > today:
+                    raise ValidationError("meeting.open_early", **params)
+                reason = clean(late_reason, field="field.late_reason", max_len=TEXT_MAX)
+                if not reason:
+                    raise ValidationError("meeting.open_late", **params)
+                late = {"late_at": now, "late_reason": reason}
             self._sync_roll(row, actor)
-            bump(m.Meeting, row, None, status=MeetingStatus.OPEN.value, opened_at=self.now(row.branch_id))
+            bump(m.Meeting, row, None, status=MeetingStatus.OPEN.value, opened_at=now, **late)
+            # Compliance counts the day it was held (kept so by schedule and reschedule).
+            m.MeetingObligation.update(day=held_on).where(
+                (m.MeetingObligation.meeting == row.id)
+                & (m.MeetingObligation.day != held_on)).execute()
             record_change(self.ctx, actor, "meeting.open", "meeting", row.id,
-                          {"opened_at": row.opened_at}, meeting_id=row.id)
+                          {"opened_at": row.opened_at, "held_on": held_on,
+                           "number": row.number, **late}, meeting_id=row.id)
             return convert.meeting(row)
 
     def close(self, actor: Actor, meeting_id: int, gaps_reason: str = "") -> c.Meeting:
@@ -725,6 +879,9 @@ class MeetingService(Service):
                 raise ValidationError("attendance.not_open")
             if not row.allow_self_signin:
                 raise ValidationError("attendance.self_signin_off")
+            if row.late_at is not None:
+                # A 补录 is written after the meeting: the recorder marks who was there.
+                raise ValidationError("attendance.self_signin_late")
             att = m.Attendance.get_or_none(
                 (m.Attendance.meeting == meeting_id) & (m.Attendance.member == actor.member_id)
             )
@@ -923,7 +1080,9 @@ class MeetingService(Service):
                 )
                 if entries:
                     end = row.closed_at or datetime.max
-                    live = sum(1 for at, _ in entries if row.opened_at <= at <= end)
+                    # A 补录 is written after the meeting, however long it stays open.
+                    live = 0 if row.late_at is not None else sum(
+                        1 for at, _ in entries if row.opened_at <= at <= end)
                     live_share = live / len(entries)
             return MeetingRecord(
                 meeting=convert.meeting(row),

@@ -142,7 +142,7 @@ def resync_member(svc: Service, actor: Actor, member_id: int, since: date, actio
     """After a roster write about ``member_id`` dated ``on`` (default ``since``): bring
     that member's row up to date on every planned or open meeting from ``since`` on, of
     any branch they belong(ed) to (and of ``branches``) or where they are on the roll.
-    Same transaction as the write; meetings locked in id order."""
+    Same transaction as the write; their branches, then the meetings, locked in id order."""
     member_branches = {b for (b,) in m.Membership.select(m.Membership.branch)
                        .where(m.Membership.member == member_id).tuples()}
     member_branches.update(branches)
@@ -154,6 +154,12 @@ def resync_member(svc: Service, actor: Actor, member_id: int, since: date, actio
     ).order_by(m.Meeting.id).tuples()]
     if not ids:
         return
+    # Their branches first, in id order, as a reschedule does before it renumbers the
+    # branch's sittings (MeetingService._renumber): else each could hold a meeting the
+    # other waits for (PostgreSQL: "deadlock detected").
+    for (branch_id,) in (m.Meeting.select(m.Meeting.branch).where(m.Meeting.id.in_(ids))
+                         .distinct().order_by(m.Meeting.branch).tuples()):
+        svc.lock_branch(branch_id)
     facts = convert.member_facts([member_id])
     for mid in ids:
         row = svc.lock_meeting(mid)

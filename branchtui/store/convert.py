@@ -112,6 +112,9 @@ def meeting(row: m.Meeting, with_agenda: bool = True, *,
         cancel_reason=row.cancel_reason,
         agenda=agenda,
         version=row.version,
+        created_at=row.created_at,
+        late_at=row.late_at,
+        late_reason=row.late_reason,
     )
 
 

@@ -184,6 +184,10 @@ class Meeting(BaseModel):
     created_at = DateTimeField()
     created_by = ForeignKeyField(Member, null=True, on_delete="SET NULL")
     version = IntegerField(default=1)
+    # 补录 (migration 0007): entered, or first recorded, after its date. ``late_at`` is
+    # when (NULL: in time), ``late_reason`` why; the record is attested as held on its date.
+    late_reason = TextField(default="")
+    late_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (
@@ -509,7 +513,7 @@ ALL_MODELS = (*ALL_MODELS, RightsAudit)
 
 
 class CloseGaps(BaseModel):
-    """The record check when the meeting was closed (migration 0009): the gaps that blocked
+    """The record check when the meeting was closed (migration 0008): the gaps that blocked
     closing, as canonical JSON (none for a complete record), and the closer's reason for
     closing with them. One row per meeting, written by ``close`` in the same transaction
     as its ``meeting.close`` entry of the hash chain, which carries the same data."""

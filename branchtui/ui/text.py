@@ -9,6 +9,8 @@ from datetime import date, datetime
 from rich.text import Text
 from textual.content import Content
 
+from branchtui.i18n import t
+
 
 def content(value: object) -> Content:
     """For Static, Label, Button and friends."""
@@ -32,3 +34,11 @@ def when(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+def span(start: datetime, end: datetime | None) -> str:
+    """2026-12-02 14:32至16:21: the end's date too when it falls on another day."""
+    if end is None:
+        return when(start)
+    until = end.strftime("%H:%M") if end.date() == start.date() else when(end)
+    return when(start) + t("ui_minutes.until", end=until)

@@ -62,9 +62,11 @@ def states(w: World, branch: int, obligation: Ob, group: int | None = None
 
 
 def committee_draft(w: World, branch: int, start: datetime):
+    """A 支委会; one dated before today is entered after the fact (补录), with a reason."""
     return dataclasses.replace(draft(w, start, Ob.COMMITTEE_MEETING, title="支委会"),
                                branch_id=branch, convener_id=None, moderator_id=None,
-                               recorder_id=None)
+                               recorder_id=None,
+                               late_reason="纸质记录补录进系统" if start < NOW else "")
 
 
 def test_branch_reaching_seven_full_members_on_11_01_owes_committee_from_november(

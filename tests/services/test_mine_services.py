@@ -3,7 +3,7 @@ on both backends."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from branchtui.core.enums import (
 )
 from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.services.queries import HistoryEntry, summarize_years
-from tests.conftest import FULLWIDTH, HOSTILE_LINK, LONG_ZH
+from tests.conftest import FULLWIDTH, HOSTILE_LINK, LONG_ZH, NOW
 from tests.factories import build_world, draft
 
 # Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
@@ -83,12 +83,15 @@ def test_member_years_counts_each_year(world, clock):
         (datetime(2026, 8, 7, 14), AttendanceStatus.PRESENT),
     ]
     for start, status in marks:
+        clock.current = start - timedelta(days=7)
         mtg = svc.meetings.schedule(w.secretary, draft(w, start))
+        clock.current = start  # held on its day
         svc.meetings.open(w.recorder, mtg.id)
         svc.meetings.mark(w.recorder, mtg.id, w.member.member_id, status,
                           reason="病" if status is AttendanceStatus.LEAVE else "",
                           leave_kind=LeaveKind.SICK if status is AttendanceStatus.LEAVE
                           else None)
+    clock.current = NOW
     svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 12, 4, 14)))  # not held yet
     years = svc.queries.member_years(w.member, w.member.member_id)
     assert [(y.year, y.expected, y.present, y.late, y.leave, y.absent) for y in years] == [
@@ -113,9 +116,12 @@ def test_summarize_years_keeps_exempt_and_unmarked_apart():
 
 def test_progress_notes_for_owner_and_officers(world, clock):
     svc, w = world.svc, world
+    clock.current = datetime(2026, 11, 13, 9)
     mtg = svc.meetings.schedule(
         w.secretary, draft(w, datetime(2026, 11, 20, 14), Obligation.ORG_LIFE))
+    clock.current = datetime(2026, 11, 20, 14)  # held on its day
     svc.meetings.open(w.recorder, mtg.id)
+    clock.current = NOW
     item = svc.minutes.create_rectification(w.recorder, mtg.id, "学习不够" + HOSTILE_LINK,
                                             "每月读书", w.member.member_id, date(2026, 12, 31))
     step = svc.minutes.add_progress(w.member, item.id, LONG_ZH, evidence="[/]笔记")

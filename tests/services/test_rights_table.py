@@ -131,9 +131,10 @@ def _side(svc: Services, w: World, branch: int, group: int | None, member: int,
     closed = mk(datetime(2026, 3, 10, 10), Obligation.GENERAL_MEETING)
     svc.meetings.open(admin, closed.id)
     svc.meetings.close(admin, closed.id, gaps_reason=GAPS_REASON)
+    clock.current = datetime(2026, 11, 20, 9)  # scheduled a week ahead
+    opened = mk(datetime(2026, 11, 27, 8, 30), Obligation.ORG_LIFE)
     clock.current = NOW
     planned = mk(datetime(2026, 12, 4, 10))
-    opened = mk(datetime(2026, 11, 27, 8, 30), Obligation.ORG_LIFE)
     svc.meetings.open(admin, opened.id)
     gm = mk(datetime(2026, 12, 3, 19), Obligation.GROUP_MEETING, grp=group) if group else None
     d = draft(w, datetime(2026, 12, 11, 19))

@@ -404,6 +404,31 @@ def test_meeting_statuses_follow_today(db: Database) -> None:
             assert opened is None and start.date() <= TODAY + timedelta(days=45)
 
 
+def test_meetings_are_held_on_their_day_and_numbered_by_date(db: Database) -> None:
+    """As the services would have it (issue 11, items 8 and 9): each held sitting was opened
+    on its planned day, none is a 补录, and 第X次 runs 1, 2, 3… in date order per branch,
+    group, first obligation and year."""
+    first: dict[int, str] = {}
+    for mid, ob in (MeetingObligation.select(MeetingObligation.meeting,
+                                             MeetingObligation.obligation)
+                    .order_by(MeetingObligation.id.desc()).tuples()):
+        first[mid] = ob
+    runs: dict[tuple, list[int]] = defaultdict(list)
+    for mid, branch, group, start, opened, number, late_at, late_reason in (
+        Meeting.select(Meeting.id, Meeting.branch, Meeting.group, Meeting.planned_start,
+                       Meeting.opened_at, Meeting.number, Meeting.late_at,
+                       Meeting.late_reason)
+        .where(Meeting.status != MeetingStatus.CANCELLED.value)
+        .order_by(Meeting.planned_start, Meeting.id).tuples()
+    ):
+        assert opened is None or opened.date() == start.date(), (mid, start, opened)
+        assert late_at is None and late_reason == ""
+        runs[(branch, group, first[mid], start.year)].append(number)
+    assert runs
+    for key, got in runs.items():
+        assert got == list(range(1, len(got) + 1)), (key, got)
+
+
 def test_theme_day_series(db: Database) -> None:
     series = list(Series.select().where(Series.rrule == "FREQ=MONTHLY;BYDAY=1FR"))
     assert len(series) == 6

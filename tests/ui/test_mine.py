@@ -33,7 +33,7 @@ from tests.conftest import (
     backend_url,
     on_both_backends,
 )
-from tests.factories import build_world, draft
+from tests.factories import build_world, draft, open_on_its_day
 
 REASON = HOSTILE_LINK + "腰椎手术后复查" + FULLWIDTH + HOSTILE
 COMING = datetime(2026, 12, 4, 14, 30)
@@ -198,9 +198,8 @@ async def test_withdraw_pending_request(world):
 
 async def test_self_sign_in_shows_a_large_result(world):
     w = world
-    mtg = w.svc.meetings.schedule(w.secretary, draft(w, datetime(2026, 11, 27, 8, 30),
-                                                     title="十一月党课" + HOSTILE))
-    w.svc.meetings.open(w.recorder, mtg.id)
+    mtg = open_on_its_day(w, w.clock, draft(w, datetime(2026, 11, 27, 8, 30),
+                                            title="十一月党课" + HOSTILE))
     app = BranchApp(w.svc, w.member)
     async with app.run_test(size=(80, 24)) as pilot:
         mine = await open_mine(pilot, app)
@@ -316,8 +315,7 @@ async def test_history_years_and_near_six_month_warning(world):
     for start, status in [(datetime(2025, 4, 11, 14), AttendanceStatus.PRESENT),
                           (datetime(2026, 6, 10, 14), AttendanceStatus.PRESENT),
                           (datetime(2026, 9, 10, 14), AttendanceStatus.ABSENT)]:
-        mtg = w.svc.meetings.schedule(w.secretary, draft(w, start, title=f"{start:%Y-%m}会议"))
-        w.svc.meetings.open(w.recorder, mtg.id)
+        mtg = open_on_its_day(w, w.clock, draft(w, start, title=f"{start:%Y-%m}会议"))
         w.svc.meetings.mark(w.recorder, mtg.id, w.member.member_id, status)
     app = BranchApp(w.svc, w.member)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -335,9 +333,7 @@ async def test_history_years_and_near_six_month_warning(world):
 
 async def test_rectification_progress_with_evidence_and_done(world):
     w = world
-    mtg = w.svc.meetings.schedule(
-        w.secretary, draft(w, datetime(2026, 11, 20, 14), Obligation.ORG_LIFE))
-    w.svc.meetings.open(w.recorder, mtg.id)
+    mtg = open_on_its_day(w, w.clock, draft(w, datetime(2026, 11, 20, 14), Obligation.ORG_LIFE))
     item = w.svc.minutes.create_rectification(
         w.recorder, mtg.id, "理论学习不够深入" + HOSTILE_LINK, "每月精读一篇文章" + FULLWIDTH,
         w.member.member_id, datetime(2026, 12, 31).date())
@@ -398,9 +394,7 @@ async def test_dialogs_say_a_failed_load_once_inside_the_dialog(world):
     """A dialog that cannot load says why in its own error line, not a second time as a
     notice behind it (DataScreen's handler would run too: Textual walks the MRO)."""
     w = world
-    mtg = w.svc.meetings.schedule(
-        w.secretary, draft(w, datetime(2026, 11, 20, 14), Obligation.ORG_LIFE))
-    w.svc.meetings.open(w.recorder, mtg.id)
+    mtg = open_on_its_day(w, w.clock, draft(w, datetime(2026, 11, 20, 14), Obligation.ORG_LIFE))
     item = w.svc.minutes.create_rectification(
         w.recorder, mtg.id, "问题" + HOSTILE, "措施" + FULLWIDTH, w.member.member_id,
         datetime(2026, 12, 31).date())

@@ -149,6 +149,8 @@ class MeetingsScreen(DataScreen):
     MeetingsScreen.-calendar #calendar { display: block; }
     MeetingsScreen #period-error { height: auto; display: none; }
     MeetingsScreen #period-error.-shown { display: block; }
+    MeetingsScreen #late-note { height: auto; padding: 0 1; color: $warning; display: none; }
+    MeetingsScreen #late-note.-shown { display: block; }
     """
 
     def __init__(self, branch_id: int | None = None) -> None:
@@ -178,6 +180,8 @@ class MeetingsScreen(DataScreen):
         yield Static(id="period-error", classes="error")
         yield Static(id="calendar")
         yield DataTable(id="list", cursor_type="row", zebra_stripes=True)
+        # The highlighted sitting's 补录: when it was entered and why (hidden otherwise).
+        yield Static(id="late-note")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -305,9 +309,12 @@ class MeetingsScreen(DataScreen):
         groups = {g.id: g.name for g in self.groups}
         for mtg in meetings:
             style = STATUS_STYLE.get(mtg.status, "")
+            # A 补录 says so where an 80-column list still shows it: before the title.
+            title = (t("ui_meetings.late_title", title=mtg.title) if mtg.entered_late
+                     else mtg.title)
             table.add_row(
                 cell(when(mtg.planned_start) + " " + weekday_short(mtg.planned_start.weekday())),
-                cell(mtg.title, style), cell("、".join(enum_label(o) for o in mtg.obligations)),
+                cell(title, style), cell("、".join(enum_label(o) for o in mtg.obligations)),
                 cell(groups.get(mtg.group_id or 0, "")), cell(mtg.place),
                 cell(enum_label(mtg.status), style), key=str(mtg.id))
         if keep is not None and keep in {str(k) for k in self.meetings}:
@@ -319,6 +326,22 @@ class MeetingsScreen(DataScreen):
             if upcoming:
                 table.move_cursor(row=upcoming[0])
         self._draw_calendar()
+        self._show_late()
+
+    def _show_late(self) -> None:
+        note = self.query_one("#late-note", Static)
+        mtg = self.selected()
+        if mtg is None or mtg.late_at is None:
+            note.remove_class("-shown")
+            return
+        note.update(content(t("ui_meetings.late_note", number=mtg.number or "-",
+                              title=mtg.title, day=mtg.planned_start.date().isoformat(),
+                              at=when(mtg.late_at), reason=mtg.late_reason)))
+        note.add_class("-shown")
+
+    @on(DataTable.RowHighlighted, "#list")
+    def _highlighted(self) -> None:
+        self._show_late()
 
     def _draw_calendar(self) -> None:
         if self.month is None:

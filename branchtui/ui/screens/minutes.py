@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -46,15 +47,17 @@ from branchtui.core.entry import (
 )
 from branchtui.core.enums import Act, MeetingStatus
 from branchtui.core.errors import BranchError, Conflict, Unavailable, ValidationError
+from branchtui.core.frozen import frozen
 from branchtui.core.record_check import Finding, RecordGaps, close_gaps, describe
 from branchtui.core.votes import Tally, VoteBase, VoteOutcome, evaluate
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
+from branchtui.services.meetings import slot_today
 from branchtui.services.minutes import MeetingPeople
 from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.live import LiveMeetingScreen
-from branchtui.ui.text import cell, content, when
+from branchtui.ui.text import cell, content, span, when
 
 AUTOSAVE_SECONDS = 2.0
 NO_ITEM = 0  # the "other remarks" entry, for speeches outside any agenda item
@@ -71,10 +74,11 @@ class Done(Message):
 
 
 class Refused(Message):
-    def __init__(self, tag: str, text: str) -> None:
+    def __init__(self, tag: str, text: str, key: str = "") -> None:
         super().__init__()
         self.tag = tag
         self.text = text
+        self.key = key  # the refusal's catalogue key
 
 
 class Clashed(Message):
@@ -484,6 +488,107 @@ class MoveSpeech(Translated, ModalScreen[tuple[int | None, str] | None]):
         self.dismiss(None)
 
 
+# Refusals of ``open`` that the offer below answers.
+OTHER_DAY = ("meeting.open_early", "meeting.open_late")
+
+
+@frozen
+class OtherDayOffer:
+    """What the offer shows: the meeting, today, the slot "改期到今天" moves it to, whether
+    the actor may reschedule it, and the branch's other sittings at that time."""
+
+    meeting: c.Meeting
+    today: date
+    start: datetime
+    end: datetime | None
+    may_reschedule: bool
+    overlaps: tuple[c.Meeting, ...] = ()
+
+
+class OpenOtherDay(Translated, ModalScreen[tuple[str, str] | None]):
+    """A meeting is held on its planned day. Opened on another day, it is moved to today
+    first (one key, Y), or, planned for a day already past and recorded only now, opened
+    as a 补录 with a reason. Answers ("move", "") or ("late", reason); None to cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "ui_minutes.no"),
+        Binding("y", "move", "ui_minutes.key_move_today"),
+    ]
+    DEFAULT_CSS = """
+    OpenOtherDay { align: center middle; }
+    #other-day { width: 80%; max-width: 90; height: auto; max-height: 96%;
+                 background: $panel; border: round $warning; padding: 0 1; }
+    #other-day Static { margin: 0 0 1 0; }
+    #other-day #od-error { color: $error; margin: 0; }
+    #other-day Horizontal { height: auto; }
+    #other-day Button { margin: 0 1 0 0; }
+    """
+
+    def __init__(self, offer: OtherDayOffer) -> None:
+        super().__init__()
+        self.offer = offer
+        self.past = offer.meeting.planned_start.date() < offer.today
+
+    def compose(self) -> ComposeResult:
+        o, m = self.offer, self.offer.meeting
+        day = m.planned_start.date().isoformat()
+        with VerticalScroll(id="other-day"):
+            yield Static(content(t("ui_minutes.other_day", title=m.title, day=day,
+                                   today=o.today.isoformat())), id="od-question")
+            if o.may_reschedule:
+                yield Static(content(t("ui_minutes.move_offer", slot=span(o.start, o.end))),
+                             id="od-move")
+                if o.overlaps:
+                    others = t("ui_minutes.sep").join(
+                        f"{x.title}（{when(x.planned_start)}）" for x in o.overlaps[:3])
+                    yield Static(content(t("ui_minutes.move_overlaps", n=len(o.overlaps),
+                                           others=others)), id="od-overlaps")
+            else:
+                yield Static(content(t("ui_minutes.move_not_allowed")), id="od-move")
+            if self.past:
+                yield Static(content(t("ui_minutes.late_offer", day=day)), id="od-late")
+                yield Input(placeholder=t("ui_minutes.late_reason_hint"), id="od-reason")
+                yield Static(id="od-error")
+            with Horizontal():
+                yield Button(t("ui_minutes.move_today"), id="od-move-btn", variant="warning",
+                             disabled=not o.may_reschedule, action="screen.move")
+                if self.past:
+                    yield Button(t("ui_minutes.open_late"), id="od-late-btn",
+                                 action="screen.late")
+                yield Button(t("ui_minutes.no"), id="od-no", variant="primary",
+                             action="screen.cancel")
+
+    def on_mount(self) -> None:
+        first = ("#od-move-btn" if self.offer.may_reschedule
+                 else "#od-reason" if self.past else "#od-no")
+        self.query_one(first).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "move":
+            return self.offer.may_reschedule
+        return True
+
+    def action_move(self) -> None:
+        if self.offer.may_reschedule:
+            self.dismiss(("move", ""))
+
+    def action_late(self) -> None:
+        reason = self.query_one("#od-reason", Input).value
+        if not reason.strip():
+            self.query_one("#od-error", Static).update(
+                content(t("text.required", field=t("field.late_reason"))))
+            self.query_one("#od-reason", Input).focus()
+            return
+        self.dismiss(("late", reason))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#od-reason")
+    def _submitted(self) -> None:
+        self.action_late()
+
+
 # -- the screen -------------------------------------------------------------------------------
 
 
@@ -641,7 +746,7 @@ class MinutesScreen(LiveMeetingScreen):
         except Conflict as exc:
             self.post_message(Clashed(tag, exc.params.get("current"), exc.message()))
         except BranchError as exc:
-            self.post_message(Refused(tag, exc.message()))
+            self.post_message(Refused(tag, exc.message(), exc.key))
         except Exception as exc:
             self.post_message(Refused(tag, t("ui.unexpected", detail=type(exc).__name__)))
 
@@ -661,6 +766,9 @@ class MinutesScreen(LiveMeetingScreen):
     def on_refused(self, message: Refused) -> None:
         if message.tag in ("speech", "edit", "decision"):
             self._retain()
+        if message.tag == "opened" and message.key in OTHER_DAY:
+            self._offer_other_day()  # the day changed under the screen: same offer
+            return
         self.notify(message.text, severity="error", markup=False, timeout=8)
 
     def on_done(self, message: Done) -> None:
@@ -736,7 +844,8 @@ class MinutesScreen(LiveMeetingScreen):
             "ui_minutes.head", title=m.title, number=m.number or "-",
             start=when(m.planned_start), until=until, place=m.place or t("ui_minutes.unset"),
             moderator=self._who(m.moderator_id), recorder=self._who(m.recorder_id),
-            convener=self._who(m.convener_id), status=enum_label(m.status))))
+            convener=self._who(m.convener_id),
+            status=enum_label(m.status) + (t("ui_minutes.late_mark") if m.entered_late else ""))))
 
     def _item_id(self, item: c.AgendaItem | None) -> int | None:
         return item.id if item is not None else None
@@ -1427,12 +1536,57 @@ class MinutesScreen(LiveMeetingScreen):
 
     def action_open_meeting(self) -> None:
         svc, actor, mid = self.services, self.actor, self.meeting_id
+        m = self.record.meeting if self.record is not None else None
+        if m is not None and not m.entered_late \
+                and m.planned_start.date() != svc.ctx.today(m.branch_id):
+            # The service would refuse (a meeting is held on its day): offer the way out.
+            self._offer_other_day()
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.call("opened", lambda: svc.meetings.open(actor, mid))
 
         self.app.push_screen(Confirm(t("ui_minutes.confirm_open")), answered)
+
+    def _offer_other_day(self) -> None:
+        """Read what the offer needs (may the actor reschedule, where today's slot is,
+        what else the branch has then), then ask."""
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+
+        def load() -> OtherDayOffer:
+            mtg = svc.meetings.get(actor, mid)
+            today = svc.ctx.today(mtg.branch_id)
+            start, end = slot_today(mtg.planned_start, mtg.planned_end, today,
+                                    svc.ctx.now(mtg.branch_id))
+            may = svc.meetings.can_schedule(actor, mtg.branch_id, mtg.group_id)
+            others = (svc.meetings.overlaps(actor, mtg.branch_id, start, end, exclude_id=mid)
+                      if may else [])
+            return OtherDayOffer(mtg, today, start, end, may, tuple(others))
+
+        self.call("offer", load)
+
+    def _done_offer(self, offer: OtherDayOffer) -> None:
+        svc, actor, mid = self.services, self.actor, self.meeting_id
+
+        def answered(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            what, reason = answer
+            if what == "late":
+                self.call("opened", lambda: svc.meetings.open(actor, mid, late_reason=reason))
+                return
+
+            def move_and_open() -> c.Meeting:
+                # The normal reschedule (roll, committee, numbers), then the opening.
+                mtg = svc.meetings.get(actor, mid)
+                svc.meetings.reschedule(actor, mid, mtg.version, planned_start=offer.start,
+                                        planned_end=offer.end)
+                return svc.meetings.open(actor, mid)
+
+            self.call("opened", move_and_open)
+
+        self.app.push_screen(OpenOtherDay(offer), answered)
 
     def _done_opened(self, _meeting: c.Meeting) -> None:
         self.notify(t("ui_minutes.opened"), markup=False)

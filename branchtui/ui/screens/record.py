@@ -10,13 +10,32 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Label, Static
 
+from branchtui.core import model as c
 from branchtui.core.record_check import absentees, describe
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import Loaded
 from branchtui.ui.screens.live import LiveMeetingScreen
-from branchtui.ui.text import cell, content, when
+from branchtui.ui.text import cell, content, span, when
+
+
+def held(m: c.Meeting) -> str:
+    """When the meeting actually ran, with the date: it is held on its planned day, but a
+    record must not hide it. For a 补录, when its record was written."""
+    if m.opened_at is None:
+        return t("ui_minutes.not_started")
+    text = (span(m.opened_at, m.closed_at) if m.closed_at is not None
+            else t("ui_minutes.since", start=when(m.opened_at)))
+    return t("ui_minutes.late_written" if m.entered_late else "ui_minutes.actual", span=text)
+
+
+def late_line(m: c.Meeting) -> str:
+    """A 补录's line: held on its date, entered when, and why ("" for any other)."""
+    if m.late_at is None:
+        return ""
+    return t("ui_minutes.late_line", day=m.planned_start.date().isoformat(),
+             at=when(m.late_at), reason=m.late_reason)
 
 
 class RecordScreen(LiveMeetingScreen):
@@ -91,11 +110,7 @@ class RecordScreen(LiveMeetingScreen):
                  t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"))
         self.query_one("#head", Static).update(content(t(
             "ui_minutes.record_head", title=m.title, number=m.number or "-", kinds=kinds,
-            start=when(m.planned_start),
-            until=(t("ui_minutes.until", end=m.planned_end.strftime("%H:%M"))
-                   if m.planned_end else ""),
-            opened=m.opened_at.strftime("%H:%M") if m.opened_at else "-",
-            closed=m.closed_at.strftime("%H:%M") if m.closed_at else "-",
+            planned=span(m.planned_start, m.planned_end), actual=held(m), late=late_line(m),
             place=m.place or t("ui_minutes.unset"), convener=name(m.convener_id),
             moderator=name(m.moderator_id), recorder=name(m.recorder_id),
             status=enum_label(m.status), chain=chain, entries=r.chain_entries, live=live,

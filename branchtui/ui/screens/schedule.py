@@ -37,7 +37,7 @@ from branchtui.core.enums import Act, MeetingStatus, Obligation
 from branchtui.core.errors import BranchError, Conflict, ValidationError
 from branchtui.i18n import enum_label, language, t
 from branchtui.services import MeetingDraft
-from branchtui.services.meetings import ScheduleScope, SeriesInfo
+from branchtui.services.meetings import LATE_AFTER, ScheduleScope, SeriesInfo
 from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
@@ -402,6 +402,11 @@ class ScheduleScreen(DataScreen):
                 yield Input(placeholder=t("ui_meetings.start_hint"), id="start", compact=True)
                 yield Input(placeholder=t("ui_meetings.end_hint"), id="end", compact=True)
             yield Static(id="when-error", classes="error note -empty")
+            # A start already past: the sitting is entered after the fact (补录).
+            with Horizontal(classes="row -hidden", id="late-row"):
+                yield Label(t("ui_meetings.f_late"))
+                yield Input(placeholder=t("ui_meetings.late_hint"), id="late-reason",
+                            compact=True)
             yield Static(id="overlap", classes="warning note -empty")
             with Horizontal(classes="row"):
                 yield Label(t("field.place"))
@@ -550,6 +555,7 @@ class ScheduleScreen(DataScreen):
             self._say_error(t("perm.schedule"))
         self.refresh_bindings()
         self._check_overlap()
+        self._sync_late()
         self.query_one("#title", Input).focus()
 
     def _fill_meeting(self, mtg: c.Meeting) -> None:
@@ -576,6 +582,7 @@ class ScheduleScreen(DataScreen):
             except Exception:  # no longer on the roster: keep the stored person
                 widget.clear()
         self.query_one("#signin", Checkbox).value = mtg.allow_self_signin
+        self._set("#late-reason", mtg.late_reason)
         self.agenda = [(a.title, a.act) for a in mtg.agenda]
         self._refresh_agenda()
         head = t("ui_meetings.mode_edit", title=mtg.title, status=enum_label(mtg.status))
@@ -692,6 +699,23 @@ class ScheduleScreen(DataScreen):
             self._suggest_title()
         self._refresh_repeat()
         self._check_overlap()
+        self._sync_late()
+
+    def _late(self) -> bool:
+        """Whether the sitting as typed starts in the past: a 补录 (the service decides
+        the same way, and refuses one without a reason). A series never starts there."""
+        try:
+            start, _end = self._when()
+        except ValidationError:
+            return False
+        if self.meeting is None and self._repeat_kind() != NO_REPEAT:
+            return False
+        if self.meeting is not None and start == self.meeting.planned_start:
+            return self.meeting.entered_late  # not moved: as it is
+        return start < self.services.ctx.now(self.branch_id) - LATE_AFTER
+
+    def _sync_late(self) -> None:
+        self.query_one("#late-row").set_class(not self._late(), "-hidden")
 
     def _when(self) -> tuple[datetime, datetime | None]:
         day = parse_day(self._value("#date"))
@@ -780,6 +804,7 @@ class ScheduleScreen(DataScreen):
         for wid, show in shown.items():
             self.query_one(f"#{wid}").set_class(not show, "-hidden")
         self._refresh_repeat()
+        self._sync_late()
 
     def _end_kind(self) -> str:
         return str(self.query_one("#rec-end-kind", Select).value)
@@ -903,6 +928,7 @@ class ScheduleScreen(DataScreen):
         convener, moderator = self._person("#convener"), self._person("#moderator")
         recorder = self._person("#recorder")
         signin = self.query_one("#signin", Checkbox).value
+        late_reason = self._value("#late-reason") if self._late() else ""
         mtg = self.meeting
         if mtg is not None:
             whole = (mtg.series_id is not None
@@ -922,7 +948,8 @@ class ScheduleScreen(DataScreen):
                 services.meetings.reschedule(
                     actor, mtg.id, mtg.version, planned_start=start, planned_end=end,
                     place=place, title=title, convener_id=convener, moderator_id=moderator,
-                    recorder_id=recorder, allow_self_signin=signin)
+                    recorder_id=recorder, allow_self_signin=signin,
+                    late_reason=late_reason or None)
                 return t("ui_meetings.saved", title=title)
             return reschedule
 
@@ -935,7 +962,7 @@ class ScheduleScreen(DataScreen):
             planned_start=start, planned_end=end, place=place,
             group_id=None if kind == GROUP_SERIES else self._group_id(),
             convener_id=convener, moderator_id=moderator, recorder_id=recorder,
-            agenda=tuple(self.agenda), allow_self_signin=signin)
+            agenda=tuple(self.agenda), allow_self_signin=signin, late_reason=late_reason)
         rule = self._rule()
         if rule is None:
             def schedule() -> str:
