@@ -18,7 +18,7 @@ from branchtui.services import FixedClock, MeetingDraft
 from branchtui.services.meetings import slot_today
 from branchtui.store import models as m
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK
-from tests.factories import World, build_world, draft
+from tests.factories import GAPS_REASON, World, build_world, draft
 
 Ob = Obligation
 REASON = HOSTILE_LINK + "会议当天系统故障，依纸质记录补录" + FULLWIDTH + HOSTILE
@@ -69,7 +69,7 @@ def hold(w: World, clock: FixedClock, start: datetime, obligation: Ob = Ob.THEME
     clock.current = start
     w.svc.meetings.open(w.recorder, mtg.id)
     clock.advance(hours=2)
-    w.svc.meetings.close(w.recorder, mtg.id)
+    w.svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     clock.current = saved
     return mtg.id
 
@@ -112,7 +112,7 @@ def test_a_meeting_not_opened_on_its_day_needs_a_reschedule_or_a_reason(world, c
     assert opened.status is MeetingStatus.OPEN and opened.entered_late
     assert (opened.late_at, opened.late_reason) == (clock.current, REASON)
     assert opened.planned_start == datetime(2026, 11, 20, 14, 30)
-    w.svc.meetings.close(w.recorder, mtg.id)
+    w.svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     assert state(w, Ob.THEME_DAY, date(2026, 11, 20)) == (ComplianceState.MET, (mtg.id,))
     (_action, data), = [x for x in chain_actions(w, mtg.id) if x[0] == "meeting.open"]
     assert data["held_on"] == "2026-11-20" and data["late_reason"] == REASON
@@ -136,7 +136,7 @@ def test_rescheduled_to_today_and_opened_it_counts_the_day_it_was_held(world, cl
     assert not moved.entered_late
     opened = w.svc.meetings.open(w.secretary, mtg.id)
     clock.advance(minutes=70)
-    w.svc.meetings.close(w.secretary, mtg.id)
+    w.svc.meetings.close(w.secretary, mtg.id, gaps_reason=GAPS_REASON)
     assert opened.opened_at is not None and opened.opened_at.date() == date(2026, 12, 30)
     with w.svc.ctx.db.connection_context():
         days = {d for (d,) in m.MeetingObligation.select(m.MeetingObligation.day)
@@ -191,7 +191,7 @@ def test_scheduling_in_the_past_needs_a_reason(world, clock):
                              speaker_id=w.secretary.member_id)
     # Written while open, but not during the meeting: none of it counts as written live.
     assert w.svc.meetings.record(w.secretary, mtg.id).written_live_share == 0.0
-    w.svc.meetings.close(w.recorder, mtg.id)
+    w.svc.meetings.close(w.recorder, mtg.id, gaps_reason=GAPS_REASON)
     assert state(w, Ob.THEME_DAY, date(2026, 11, 1)) == (ComplianceState.MET, (mtg.id,))
     assert state(w, Ob.THEME_DAY, date(2026, 12, 2))[1] == ()
     assert w.svc.meetings.record(w.secretary, mtg.id).chain_ok

@@ -20,7 +20,7 @@ from branchtui.ui.screens.minutes import MinutesScreen, OpenOtherDay
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.schedule import ScheduleScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, backend_url, on_both_backends
-from tests.factories import build_world, draft
+from tests.factories import GAPS_REASON, build_world, draft
 
 DEC_02 = datetime(2026, 12, 2, 4, 8)
 REASON_KEYS = "[@click=app.quit]x[/]停电 依纸质记录补录"  # what Pilot can type as keys
@@ -107,7 +107,7 @@ async def test_record_shows_the_real_times_with_their_dates(world):
     w.clock.current = datetime(2026, 11, 20, 14, 32)
     w.svc.meetings.open(w.recorder, w.missed.id)
     w.clock.current = datetime(2026, 11, 21, 0, 10)  # closed after midnight
-    w.svc.meetings.close(w.recorder, w.missed.id)
+    w.svc.meetings.close(w.recorder, w.missed.id, gaps_reason=GAPS_REASON)
     app = BranchApp(w.svc, w.secretary)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
