@@ -239,7 +239,7 @@ def test_fallback_writer_stores_the_same(tmp_path: Path, monkeypatch: pytest.Mon
     lines: list[str] = []
     build(fast, "A", today=TODAY, progress=lines.append)
     assert lines and any("branches 6/6" in line for line in lines)
-    monkeypatch.setattr("branchtui.demo.generate.is_sqlite", lambda _db: False)
+    monkeypatch.setattr("branchtui.demo.generate.rows.is_sqlite", lambda _db: False)
     slow = _sqlite(tmp_path / "slow.sqlite3")
     build(slow, "A", today=TODAY)
     assert _table_digests(fast) == _table_digests(slow)
