@@ -101,15 +101,15 @@ def child(args: argparse.Namespace) -> None:
 
     db = open_database(args.url, bind=False)
     upgrade(db)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     summary = build(db, args.profile, today=date.fromisoformat(args.today), seed=args.seed)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     db.close()
     if args.url.startswith("sqlite:///"):
         digests = _sqlite_digests(Path(args.url[len("sqlite:///"):]))
     else:
         digests = _pg_digests(args.url)
-    print(json.dumps({"seconds": seconds, "meetings": summary.meetings,
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "meetings": summary.meetings,
                       "attendance": summary.attendance, "members": summary.members,
                       "digests": digests}))
 
@@ -164,6 +164,16 @@ def one_build(tree: Path, profile: str, args: argparse.Namespace, name: str) -> 
     return json.loads(out)
 
 
+def _report(label: str, cur: list[float], base: list[float]) -> None:
+    ratios = sorted(c / b for c, b in zip(cur, base, strict=True))
+    print(
+        f"  {label:4} current {statistics.median(cur):6.2f} s, baseline "
+        f"{statistics.median(base):6.2f} s (medians); ratio of medians "
+        f"{statistics.median(cur) / statistics.median(base):.3f}, per round "
+        f"{statistics.median(ratios):.3f} [{ratios[0]:.3f}-{ratios[-1]:.3f}]"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -190,6 +200,7 @@ def main() -> int:
               f"{args.rounds} rounds")
         for profile in profiles:
             times: dict[str, list[float]] = {side: [] for side in sides}
+            cpu: dict[str, list[float]] = {side: [] for side in sides}
             digests: dict[str, dict] = {}
             for k in range(args.rounds):
                 order = list(sides) if k % 2 == 0 else list(reversed(sides))
@@ -197,18 +208,16 @@ def main() -> int:
                     name = f"demo-{profile}-{side}-{k + 1}-{uuid.uuid4().hex[:6]}"
                     result = one_build(sides[side], profile, args, name)
                     times[side].append(result["seconds"])
+                    cpu[side].append(result["cpu"])
                     if digests.setdefault(side, result["digests"]) != result["digests"]:
                         print(f"  {side}: profile {profile} is not deterministic")
                         differ = True
-            cur, base = times["current"], times["baseline"]
-            ratios = sorted(c / b for c, b in zip(cur, base, strict=True))
-            print(f"profile {profile} ({result['meetings']} meetings, {result['attendance']} "
-                  f"attendance rows, {result['members']} members)")
-            print(f"  current  median {statistics.median(cur):6.2f} s  min {min(cur):6.2f} s")
-            print(f"  baseline median {statistics.median(base):6.2f} s  min {min(base):6.2f} s")
-            print(f"  ratio of medians {statistics.median(cur) / statistics.median(base):.3f}, "
-                  f"per-round ratio median {statistics.median(ratios):.3f} "
-                  f"[{ratios[0]:.3f}-{ratios[-1]:.3f}]")
+            print(
+                f"profile {profile} ({result['meetings']} meetings, {result['attendance']} "
+                f"attendance rows, {result['members']} members)"
+            )
+            for label, measured in (("wall", times), ("CPU", cpu)):
+                _report(label, measured["current"], measured["baseline"])
             same = digests["current"] == digests["baseline"]
             tables = digests["current"]
             rows = sum(n for n, _ in tables.values())
