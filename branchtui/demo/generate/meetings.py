@@ -389,7 +389,10 @@ def _write_meeting(w: World, branch: Branch, mtg: Sitting) -> None:
 
 
 def _write_records(
-    w: World, branch: Branch, meetings: list[Sitting], org_lives: list[Sitting],
+    w: World,
+    branch: Branch,
+    meetings: list[Sitting],
+    org_lives: list[Sitting],
     rng: random.Random,
 ) -> None:
     """Sitting by sitting: the roll, then what was held gets its record. Recent sittings

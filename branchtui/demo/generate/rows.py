@@ -52,7 +52,9 @@ def _requires_value(field: Field) -> bool:
 
 
 def _row_function(
-    model: type[Model], fields: list[Field], append: Callable[[tuple[Any, ...]], None],
+    model: type[Model],
+    fields: list[Field],
+    append: Callable[[tuple[Any, ...]], None],
     added: Callable[[], None],
 ) -> Callable[..., None]:
     """``add(*, field=value, ...)``: the row as a tuple in ``fields`` order, appended.
@@ -67,7 +69,7 @@ def _row_function(
         "_CALL": _CALL,
         "_append": append,
         "_added": added,
-        "_missing": _missing_reporter(model, names),
+        "_missing": _missing_reporter(model),
     }
     params, body = [], []
     required = []
@@ -98,7 +100,9 @@ def _row_function(
     return function
 
 
-def _missing_reporter(model: type[Model], names: list[str]) -> Callable[..., None]:
+def _missing_reporter(model: type[Model]) -> Callable[..., None]:
+    """Raises MissingColumnError naming the fields given as ``_REQUIRED``."""
+
     def report(**given: Any) -> None:
         missing = [name for name, value in given.items() if value is _REQUIRED]
         columns = ", ".join(f"{model.__name__}.{name}" for name in missing)

@@ -24,9 +24,10 @@ class World:
     """The state of one build.
 
     The output depends only on the profile, ``seed`` and ``today``: ``rng`` is the one
-    stream the planning stages draw from (and a few draws while writing meetings: names of
-    candidates and guests, verification days); each branch's meetings draw from a stream
-    of their own, seeded from ``seed`` and the branch (``meetings.write_branches``)."""
+    stream the planning stages draw from, and a few draws while writing (when committee
+    terms start; names of candidates and guests, verification days of 整改 items); each
+    branch's meetings draw from a stream of their own, seeded from ``seed`` and the branch
+    (``meetings.write_branches``). So the order of the draws is part of the output."""
 
     small_branch: Branch
     lapsing: Person
