@@ -69,6 +69,26 @@ FEMALE_CHARS: tuple[str, ...] = tuple(
 )
 NEUTRAL_CHARS: tuple[str, ...] = tuple("文华明思嘉子晓一海天志宏永春新雨安家")
 
+# Mobile number prefixes (China Mobile, Unicom, Telecom); eight random digits follow.
+PHONE_PREFIXES: tuple[str, ...] = (
+    "138",
+    "139",
+    "135",
+    "136",
+    "137",
+    "150",
+    "151",
+    "158",
+    "186",
+    "187",
+    "133",
+    "153",
+    "189",
+    "180",
+    "177",
+    "199",
+)
+
 # Communities and the street.
 STREET = "滨江街道"
 COMMUNITY_PREFIX: tuple[str, ...] = (
