@@ -31,6 +31,7 @@ from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
+from branchtui.core.ruleset import DEFAULT_RULES
 from branchtui.core.zones import wall_time
 from branchtui.services.base import Actor, Service
 from branchtui.services.facts import branch_facts
@@ -420,7 +421,8 @@ class QueryService(Service):
                     months_since=None if anchor is None else max(0, months_between(anchor,
                                                                                     today)),
                     near_lapse=bool(st and st.near_lapse), lapsed=bool(st and st.lapsed),
-                    over_absences=bool(st and st.over_absence_threshold)))
+                    over_absences=bool(st and st.over_absence_threshold),
+                    lapse_months=self.rules_for(branch_id, today).lapse_months))
             return RosterOverview(convert.org(branch), today, tuple(
                 (gid, groups[gid]) for gid in sorted(groups)), tuple(entries))
 
@@ -620,6 +622,7 @@ class RosterEntry:
     near_lapse: bool
     lapsed: bool
     over_absences: bool
+    lapse_months: int = DEFAULT_RULES.lapse_months  # the branch's lapse line today
 
     def matches(self, query: str, labels: tuple[str, ...] = ()) -> bool:
         """Incremental search: every whitespace-separated term of ``query`` occurs (case

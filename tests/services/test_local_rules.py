@@ -28,6 +28,7 @@ from branchtui.core.enums import (
 from branchtui.core.errors import Conflict, PermissionDenied, ValidationError
 from branchtui.core.periods import parse_period
 from branchtui.core.ruleset import DEFAULT_RULES
+from branchtui.i18n import t as translate
 from branchtui.services import Actor, MemberDraft, Services, VoteDraft
 from branchtui.store import models as m
 from tests.conftest import HOSTILE
@@ -281,6 +282,10 @@ def test_the_lapse_line_moves_for_the_organisation_s_members_only(svc, clock):
     assert warned[ours].lapsed
     assert svc.queries.member_dossier(w.secretary, ours).lapse.lapsed
     assert svc.home.load(w.member).mine.lapse.lapsed
+    entry = {e.member_id: e for e in svc.queries.roster_overview(
+        w.secretary, w.branch_id).entries}[ours]
+    assert entry.lapsed and entry.lapse_months == 4
+    assert translate("ui.warn_lapsed", months=entry.lapse_months) == "已满 4 个月"
 
 
 # -- the appraisal cap ----------------------------------------------------------------------
