@@ -36,7 +36,7 @@ from branchtui.core.periods import (
     period_start,
     periods_overlapping,
 )
-from branchtui.core.rulebook import Timeline, as_timeline
+from branchtui.core.rulebook import MEMO_MAX, Timeline, as_timeline
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 
 # Obligations that belong to a report year rather than to the calendar date of the sitting.
@@ -200,6 +200,37 @@ def rules_of_period(timeline: Timeline, period: PeriodSpan) -> RuleSet:
     return timeline.on(period.last_day)
 
 
+def _frequencies(timeline: Timeline) -> dict[Obligation, tuple[PeriodKind, ...]]:
+    """The frequencies each obligation has at some time (one, unless the rules changed),
+    kept with the timeline: every branch of a roll-up that shares it shares this."""
+    found = timeline.memo.get("frequencies")
+    if found is None:
+        found = timeline.memo["frequencies"] = {
+            o: kinds for o in Obligation if (kinds := timeline.frequencies(o))}
+    return found  # type: ignore[no-any-return]
+
+
+def _owed_periods(timeline: Timeline, obligation: Obligation, kinds: tuple[PeriodKind, ...],
+                  window: PeriodSpan) -> tuple[tuple[PeriodKind, PeriodSpan, date], ...]:
+    """(kind, period, due day) of every period overlapping ``window`` that owes
+    ``obligation`` (``_owed``), by start: what the rules alone decide, kept with the
+    timeline for the branches that share it."""
+    key = (obligation, window)
+    found = timeline.memo.get(key)
+    if found is None:
+        owed = [(kind, p) for kind in kinds for p in _owed(timeline, obligation, kind, window)]
+        if len(kinds) > 1:
+            owed.sort(key=lambda kp: (kp[1].starts, kp[1].ends))
+        if len(timeline.memo) >= MEMO_MAX:
+            timeline.memo.clear()
+        found = timeline.memo[key] = tuple(
+            (kind, period,
+             report_year_due(period.starts.year, rules_of_period(timeline, period))
+             if _uses_report_year(obligation, kind) else period.last_day)
+            for kind, period in owed)
+    return found  # type: ignore[no-any-return]
+
+
 def _owed(timeline: Timeline, obligation: Obligation, kind: PeriodKind,
           window: PeriodSpan) -> tuple[PeriodSpan, ...]:
     """The periods of ``kind`` overlapping ``window`` in which ``obligation`` is owed at
@@ -238,7 +269,7 @@ def compliance(
     timeline = as_timeline(rules)
     single = timeline.single
     # The frequencies each obligation has at some time (one, unless the rules changed).
-    freqs = {o: kinds for o in Obligation if (kinds := timeline.frequencies(o))}
+    freqs = _frequencies(timeline)
 
     # Bucket the sittings by (obligation, group, period start) in one pass; a period is
     # identified by its kind and start (a month and its quarter may start on one day).
@@ -278,15 +309,7 @@ def compliance(
         else:
             groups = (None,)
         spans = []
-        owed = [(kind, p) for kind in kinds for p in _owed(timeline, obligation, kind, window)]
-        if len(kinds) > 1:
-            owed.sort(key=lambda kp: (kp[1].starts, kp[1].ends))
-        for kind, period in owed:
-            due = (
-                report_year_due(period.starts.year, single or rules_of_period(timeline, period))
-                if _uses_report_year(obligation, kind)
-                else period.last_day
-            )
+        for kind, period, due in _owed_periods(timeline, obligation, kinds, window):
             reason: str | None = None
             if (obligation is Obligation.COMMITTEE_MEETING
                     and not branch.committee_at(committee_day(period))):

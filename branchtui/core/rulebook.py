@@ -32,6 +32,8 @@ from branchtui.core.errors import ValidationError
 from branchtui.core.frozen import frozen
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 
+# How many entries a reader may keep in a timeline's memo before starting afresh.
+MEMO_MAX = 256
 # The longest a chain of organisations may be followed up the tree (a corrupt parent cycle
 # must not hang a reader); the real tree is four or five levels deep.
 _MAX_DEPTH = 64
@@ -72,7 +74,7 @@ class Timeline:
     the next change (``days[0]`` is ``date.min``). ``single`` is the set when it never
     changes, so that the common case costs nothing."""
 
-    __slots__ = ("_frequencies", "days", "sets", "single")
+    __slots__ = ("_frequencies", "days", "memo", "sets", "single")
 
     def __init__(self, changes: Sequence[tuple[date, RuleSet]]) -> None:
         assert changes and changes[0][0] == date.min, changes
@@ -80,6 +82,10 @@ class Timeline:
         self.sets = tuple(r for _d, r in changes)
         self.single: RuleSet | None = self.sets[0] if len(self.sets) == 1 else None
         self._frequencies: dict[Obligation, tuple[PeriodKind, ...]] = {}
+        # What readers work out from the rules alone (compliance: the periods owed in a
+        # window), kept here for every organisation that shares the timeline; readers
+        # keep it small (``MEMO_MAX``): the defaults' timeline lives as long as the process.
+        self.memo: dict[Any, Any] = {}
 
     @classmethod
     def fixed(cls, rules: RuleSet) -> Timeline:
@@ -133,7 +139,7 @@ class RuleBook:
             own.sort(key=lambda r: (r.starts, r.row_id))
         self._rows = by_org
         self._parents = parents or {}
-        self._fixed = Timeline.fixed(base)
+        self._fixed = as_timeline(base)
         self._timelines: dict[int, Timeline] = {}
         self._merged: dict[tuple[int, ...], RuleSet] = {}
         self._parsed: dict[int, dict[str, Any]] = {}
