@@ -20,7 +20,7 @@ from peewee import Database, Model
 
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
 from branchtui.core.frozen import cached_dataclass
-from branchtui.core.rulebook import RuleBook, Timeline
+from branchtui.core.rulebook import RuleBook
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.zones import (
     DEFAULT_TIME_ZONE,
@@ -371,10 +371,6 @@ class Service:
         if book.uniform or org_id is None:
             return book.base
         return book.on(org_id, day if day is not None else self.ctx.today(org_id))
-
-    def rule_timeline(self, org_id: int) -> Timeline:
-        """``org_id``'s rules over time, for readers that judge many periods (compliance)."""
-        return self.ctx.rulebook().timeline(org_id)
 
     def meeting_rules(self, row: Any) -> RuleSet:
         """A meeting's rules (its quorum, vote thresholds, report year): its branch's on
