@@ -6,6 +6,8 @@
     branchtui demo [--profile A|B|stress] [--db URL] [--build-only] [--fresh] [--as ROLE]
     branchtui report compliance|attendance|member|audit  tables (plain, github, csv, json)
     branchtui keys add|list|remove                 SSH public keys of members
+    branchtui zone ORG [NAME | --inherit]          an organisation's time zone
+    branchtui rules ORG [JSON | --clear] [--from DAY]  its local rules, with their dates
     branchtui serve --host-key PATH [--port 2222]  the SSH gateway (one app process per session)
     branchtui login                                for OpenSSH's ForceCommand
 """
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -70,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     zone.add_argument("org", type=int, help=t("cli.opt_zone_org"))
     zone.add_argument("name", nargs="?", help=t("cli.opt_zone_name"))
     zone.add_argument("--inherit", action="store_true", help=t("cli.opt_zone_inherit"))
+
+    rules = sub.add_parser("rules", parents=[common], help=t("cli.cmd_rules"))
+    rules.add_argument("org", type=int, help=t("cli.opt_zone_org"))
+    rules.add_argument("overrides", nargs="?", help=t("cli.opt_rules_json"))
+    rules.add_argument("--clear", action="store_true", help=t("cli.opt_rules_clear"))
+    rules.add_argument("--from", dest="starts", type=date.fromisoformat,
+                       help=t("cli.opt_rules_from"))
 
     serve = sub.add_parser("serve", parents=[common], help=t("serve.cmd_serve"))
     serve.add_argument("--host", default="127.0.0.1", help=t("serve.opt_host"))
@@ -132,6 +142,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _keys(args, url)
     if command == "zone":
         return _zone(args, url)
+    if command == "rules":
+        return _rules(args, url)
     if command == "serve":
         from branchtui.serve import run
 
@@ -501,6 +513,37 @@ def _zone(args: argparse.Namespace, url: str) -> int:
         org = seen
     print(t("cli.zone_show", org=org.name, id=org.id, zone=svc.ctx.zone_name(org.id),
             how=t("cli.zone_own") if org.time_zone else t("cli.zone_inherited")))
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace, url: str) -> int:
+    """Show an organisation's local rules (its own and those it inherits, each with the
+    day it is in force from) or set its own from a day (the administrator)."""
+    from branchtui.core.ruleset import DEFAULT_RULES
+    from branchtui.services import Services
+
+    svc = Services.create(_open_checked(url))
+    actor = _local_actor(svc)
+    if (args.overrides is not None and args.clear) or (
+            args.starts is not None and args.overrides is None and not args.clear):
+        raise BranchError("cli.rules_usage")
+    if args.overrides is not None or args.clear:
+        svc.roster.set_rules(actor, args.org, None if args.clear else args.overrides, None,
+                             starts=args.starts)
+    h = svc.roster.rule_history(actor, args.org)
+    for c in h.changes:
+        mark = t("cli.rules_now") if c.row_id in h.in_force else ""
+        print(t("cli.rules_row", starts=c.starts.isoformat(), org=c.org_name, id=c.org_id,
+                rules=c.overrides or t("cli.rules_none"), who=c.set_by or "-",
+                at=c.set_at.isoformat(sep=" ")[:16], now=mark))
+    base, now = DEFAULT_RULES.to_dict(), h.rules.to_dict()
+    changed = {k: v for k, v in now.items() if v != base[k] and k != "version"}
+    if changed.get("frequencies"):
+        changed["frequencies"] = {k: v for k, v in changed["frequencies"].items()
+                                  if v != base["frequencies"][k]}
+    print(t("cli.rules_today", day=h.today.isoformat(), version=h.rules.version,
+            rules=json.dumps(changed, ensure_ascii=False, sort_keys=True) if changed
+            else t("cli.rules_defaults")))
     return EXIT_OK
 
 

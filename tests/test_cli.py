@@ -10,7 +10,7 @@ import os
 import pwd
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from rich.cells import cell_len
@@ -352,3 +352,32 @@ def test_zone_shows_sets_and_clears_an_organisation_s_time_zone(my_site):
     assert bad.returncode == 4 and "not a known time zone" in bad.stderr, bad.stderr
     back = run_cli("--lang", "en", "--db", url, "zone", str(w.branch_id), "--inherit")
     assert back.returncode == 0 and "Asia/Shanghai (inherited)" in back.stdout, back.stderr
+
+
+# -- branchtui rules: an organisation's local rules (issue 12) --------------------------------
+
+
+def test_rules_shows_sets_and_clears_an_organisation_s_rules_with_their_days(my_site):
+    url, w = my_site
+    shown = run_cli("--db", url, "rules", str(w.branch_id))
+    assert shown.returncode == 0, shown.stderr
+    assert "无（执行默认规则）" in shown.stdout and "自 " not in shown.stdout
+    set_ = run_cli("--db", url, "rules", str(w.branch_id), '{"lapse_months": 4}',
+                   "--from", "2001-01-01")
+    assert set_.returncode == 0, set_.stderr
+    assert "自 2001-01-01 起　第一党支部" in set_.stdout and "← 现行" in set_.stdout
+    assert '{"lapse_months": 4}' in set_.stdout.splitlines()[-1]
+    assert w.svc.roster.rules_for(w.branch_id, date(2001, 6, 1)).lapse_months == 4
+    bad = run_cli("--lang", "en", "--db", url, "rules", str(w.branch_id), '{"lapse": 4}')
+    assert bad.returncode == 4 and "Unknown rule “lapse”" in bad.stderr, bad.stderr
+    usage = run_cli("--lang", "en", "--db", url, "rules", str(w.branch_id), "--from",
+                    "2027-01-01")
+    assert usage.returncode == 4 and "usage: branchtui rules" in usage.stderr
+    cleared = run_cli("--lang", "en", "--db", url, "rules", str(w.branch_id), "--clear",
+                      "--from", "2002-01-01")
+    assert cleared.returncode == 0, cleared.stderr
+    lines = cleared.stdout.splitlines()
+    assert "none of its own" in lines[1] and "<- in force" not in cleared.stdout
+    assert "nothing (the defaults)" in lines[-1]
+    # The days before keep the rules they had.
+    assert w.svc.roster.rules_for(w.branch_id, date(2001, 6, 1)).lapse_months == 4

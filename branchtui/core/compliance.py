@@ -36,6 +36,7 @@ from branchtui.core.periods import (
     period_start,
     periods_overlapping,
 )
+from branchtui.core.rulebook import MEMO_MAX, Timeline, as_timeline
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 
 # Obligations that belong to a report year rather than to the calendar date of the sitting.
@@ -89,13 +90,15 @@ def committee_day(period: PeriodSpan) -> date:
     return period.last_day
 
 
-def committee_days(window: PeriodSpan, rules: RuleSet = DEFAULT_RULES) -> tuple[date, ...]:
+def committee_days(window: PeriodSpan,
+                   rules: RuleSet | Timeline = DEFAULT_RULES) -> tuple[date, ...]:
     """The days ``compliance`` reads the committee fact on for ``window``: callers load the
-    fact for exactly these days (one grouped query, not one per period)."""
-    kind = rules.frequency(Obligation.COMMITTEE_MEETING)
-    if kind is None:
-        return ()
-    return tuple(committee_day(p) for p in _periods(PeriodKind(kind), window))
+    fact for exactly these days (one grouped query, not one per period). With rules that
+    change over time, the last days of the periods the 支委会 is owed in (``_owed``)."""
+    timeline = as_timeline(rules)
+    kinds = timeline.frequencies(Obligation.COMMITTEE_MEETING)
+    return tuple(sorted({committee_day(p) for kind in kinds
+                         for p in _owed(timeline, Obligation.COMMITTEE_MEETING, kind, window)}))
 
 
 @frozen
@@ -189,12 +192,65 @@ def _periods(kind: PeriodKind, window: PeriodSpan) -> tuple[PeriodSpan, ...]:
     return tuple(periods_overlapping(kind, window))
 
 
+def rules_of_period(timeline: Timeline, period: PeriodSpan) -> RuleSet:
+    """The rules a period's obligations are judged by: those in force on its last day,
+    when it falls due (as the committee fact is read, ``committee_day``). A rule set from
+    a day on applies to every period that ends on or after it, and to none that ended
+    before: a committee that tightens a rule today changes nothing already due."""
+    return timeline.on(period.last_day)
+
+
+def _frequencies(timeline: Timeline) -> dict[Obligation, tuple[PeriodKind, ...]]:
+    """The frequencies each obligation has at some time (one, unless the rules changed),
+    kept with the timeline: every branch of a roll-up that shares it shares this."""
+    found = timeline.memo.get("frequencies")
+    if found is None:
+        found = timeline.memo["frequencies"] = {
+            o: kinds for o in Obligation if (kinds := timeline.frequencies(o))}
+    return found  # type: ignore[no-any-return]
+
+
+def _owed_periods(timeline: Timeline, obligation: Obligation, kinds: tuple[PeriodKind, ...],
+                  window: PeriodSpan) -> tuple[tuple[PeriodKind, PeriodSpan, date], ...]:
+    """(kind, period, due day) of every period overlapping ``window`` that owes
+    ``obligation`` (``_owed``), by start: what the rules alone decide, kept with the
+    timeline for the branches that share it."""
+    key = (obligation, window)
+    found = timeline.memo.get(key)
+    if found is None:
+        owed = [(kind, p) for kind in kinds for p in _owed(timeline, obligation, kind, window)]
+        if len(kinds) > 1:
+            owed.sort(key=lambda kp: (kp[1].starts, kp[1].ends))
+        if len(timeline.memo) >= MEMO_MAX:
+            timeline.memo.clear()
+        found = timeline.memo[key] = tuple(
+            (kind, period,
+             report_year_due(period.starts.year, rules_of_period(timeline, period))
+             if _uses_report_year(obligation, kind) else period.last_day)
+            for kind, period in owed)
+    return found  # type: ignore[no-any-return]
+
+
+def _owed(timeline: Timeline, obligation: Obligation, kind: PeriodKind,
+          window: PeriodSpan) -> tuple[PeriodSpan, ...]:
+    """The periods of ``kind`` overlapping ``window`` in which ``obligation`` is owed at
+    that frequency: those whose rules (``rules_of_period``) give it that frequency. When
+    a frequency changes mid-period, the old periods end with the last one due before the
+    change and the new ones begin with the first one due after it (quarterly to monthly
+    on 15 May: the first quarter, then May and June)."""
+    periods = _periods(kind, window)
+    if timeline.single is not None:
+        return periods if timeline.single.frequency(obligation) == kind else ()
+    return tuple(p for p in periods
+                 if rules_of_period(timeline, p).frequency(obligation) == kind)
+
+
 def compliance(
     branch: BranchFacts,
     sittings: Iterable[Sitting],
     window: PeriodSpan,
     today: date,
-    rules: RuleSet = DEFAULT_RULES,
+    rules: RuleSet | Timeline = DEFAULT_RULES,
 ) -> list[ObligationStatus]:
     """The compliance rows of ``branch`` for every period overlapping ``window``.
 
@@ -204,11 +260,21 @@ def compliance(
     has no committee on the period's ``committee_day`` (never OVERDUE); rows of periods
     ending on or before the branch's (or the group's) start are NOT_APPLICABLE too. Report-year obligations (组织生活会, 民主评议) are
     due at the end of the grace window after the report year. Rows are sorted by
-    (obligation in enum order, group id or 0, period start)."""
-    freqs = {o: PeriodKind(k) for o in Obligation if (k := rules.frequency(o)) is not None}
+    (obligation in enum order, group id or 0, period start).
 
-    # Bucket the sittings by (obligation, group, period start) in one pass.
-    buckets: dict[tuple[Obligation, int | None, date], list[Sitting]] = defaultdict(list)
+    ``rules`` may change over time (a ``Timeline``): each period is judged by the rules in
+    force on its last day (``rules_of_period``), its frequency included, so a period owes
+    what was the rule when it fell due; a sitting's report year is that of the rules in
+    force on its day."""
+    timeline = as_timeline(rules)
+    single = timeline.single
+    # The frequencies each obligation has at some time (one, unless the rules changed).
+    freqs = _frequencies(timeline)
+
+    # Bucket the sittings by (obligation, group, period start) in one pass; a period is
+    # identified by its kind and start (a month and its quarter may start on one day).
+    buckets: dict[tuple[Obligation, int | None, PeriodKind, date], list[Sitting]] = (
+        defaultdict(list))
     for sitting in sittings:
         if sitting.status == MeetingStatus.CANCELLED:
             continue
@@ -216,51 +282,47 @@ def compliance(
             continue  # outside every representable window
         for raw in sitting.obligations:
             obligation = raw if isinstance(raw, Obligation) else Obligation(raw)
-            kind_or_none = freqs.get(obligation)
-            if kind_or_none is None:
+            owed_kinds = freqs.get(obligation)
+            if owed_kinds is None:
                 continue
             group = _group_key(obligation, sitting)
             if group == -1:
                 continue
-            if _uses_report_year(obligation, kind_or_none):
-                year = sitting.report_year
-                if year is None:
-                    year = report_year_of(sitting.day, rules)
-                if not MIN_YEAR <= year <= MAX_YEAR:
-                    continue
-                starts = date(year, 1, 1)
-            else:
-                starts = period_start(kind_or_none, sitting.day)
-            buckets[(obligation, group, starts)].append(sitting)
+            for kind in owed_kinds:
+                if _uses_report_year(obligation, kind):
+                    year = sitting.report_year
+                    if year is None:
+                        year = report_year_of(sitting.day, single or timeline.on(sitting.day))
+                    if not MIN_YEAR <= year <= MAX_YEAR:
+                        continue
+                    starts = date(year, 1, 1)
+                else:
+                    starts = period_start(kind, sitting.day)
+                buckets[(obligation, group, kind, starts)].append(sitting)
 
     group_starts = dict(branch.group_active_from)
     rows: list[ObligationStatus] = []
-    for obligation, kind in freqs.items():
+    for obligation, kinds in freqs.items():
         groups: tuple[int | None, ...]
         if obligation is Obligation.GROUP_MEETING:
             groups = tuple(sorted(set(branch.group_ids), key=lambda g: g or 0))
         else:
             groups = (None,)
         spans = []
-        for period in _periods(kind, window):
-            due = (
-                report_year_due(period.starts.year, rules)
-                if _uses_report_year(obligation, kind)
-                else period.last_day
-            )
+        for kind, period, due in _owed_periods(timeline, obligation, kinds, window):
             reason: str | None = None
             if (obligation is Obligation.COMMITTEE_MEETING
                     and not branch.committee_at(committee_day(period))):
                 reason = REASON_NO_COMMITTEE
             elif branch.active_from is not None and period.ends <= branch.active_from:
                 reason = REASON_BEFORE_ACTIVE
-            spans.append((period, due, reason))
+            spans.append((kind, period, due, reason))
         for group in groups:
             group_from = group_starts.get(group) if group is not None else None
-            for period, due, reason in spans:
+            for kind, period, due, reason in spans:
                 if reason is None and group_from is not None and period.ends <= group_from:
                     reason = REASON_BEFORE_ACTIVE
-                bucket = buckets.get((obligation, group, period.starts))
+                bucket = buckets.get((obligation, group, kind, period.starts))
                 if bucket:
                     found = sorted(bucket, key=_by_day)
                     met = tuple(s.meeting_id for s in found if s.status in _MET_STATUSES)

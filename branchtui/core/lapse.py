@@ -42,6 +42,7 @@ class LapseStatus:
     near_lapse: bool  # one month from the lapse line, with an unexcused absence
     lapsed: bool  # at or over the lapse line, with an unexcused absence
     over_absence_threshold: bool
+    lapse_months: int = DEFAULT_RULES.lapse_months  # the line drawn (a local rule may move it)
 
 
 def _month_span(day: date) -> tuple[date, date]:
@@ -142,4 +143,5 @@ def lapse_status(
         near_lapse=near_lapse,
         lapsed=lapsed,
         over_absence_threshold=unexcused >= rules.unexcused_absence_threshold,
+        lapse_months=rules.lapse_months,
     )

@@ -88,7 +88,6 @@ class Org:
     name: str
     parent_id: int | None
     has_committee: bool | None = None  # None: follows from the number of full members
-    rules_json: str | None = None
     version: int = 1
     time_zone: str | None = None  # IANA name; None: the parent's (core.zones)
 

@@ -114,6 +114,12 @@ class RuleSet:
                     if raw not in ("expected", "present"):
                         raise ValueError(raw)
                     changes[name] = raw
+                elif name == "version":
+                    # Stored with every decision judged by it (at most 64 characters,
+                    # with the labels of local rules: core/rulebook.py).
+                    if not isinstance(raw, str) or not raw.strip() or len(raw) > 32:
+                        raise ValueError(raw)
+                    changes[name] = raw.strip()
                 else:
                     changes[name] = str(raw)
             except (ValueError, TypeError, ZeroDivisionError) as exc:

@@ -20,6 +20,7 @@ from peewee import Database, Model
 
 from branchtui.core.errors import Conflict, NotFound, OutcomeUnknown, Unavailable
 from branchtui.core.frozen import cached_dataclass
+from branchtui.core.rulebook import RuleBook
 from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.zones import (
     DEFAULT_TIME_ZONE,
@@ -109,6 +110,8 @@ class Health:
 class Context:
     db: Database
     clock: Clock = dataclasses.field(default_factory=SystemClock)
+    # The defaults only: what an organisation works by on a day is ``rulebook().on``
+    # (``Service.rules_for``), its local rules merged in.
     rules: RuleSet = DEFAULT_RULES
     health: Health = dataclasses.field(default_factory=Health)
     # The organisations' zones as last read, by any thread: what a zone is outside a unit of
@@ -160,6 +163,29 @@ class Context:
         _unit.zones, _unit.zones_written = None, True
         self._zones = None
 
+    def rulebook(self) -> RuleBook:
+        """Every organisation's rules on every day (services/rules.py): read once per unit
+        of work, in its transaction (another process may change a rule at any time);
+        outside one, read afresh."""
+        held = _unit.rules
+        if _unit.depth and held is not None and held[0] is self:
+            return held[1]
+        from branchtui.services.rules import read_rulebook
+
+        opened = self.db.is_closed() and not _unit.depth
+        try:
+            found = read_rulebook(self.rules)
+        finally:
+            if opened:
+                release_connection(self.db)
+        if _unit.depth:
+            _unit.rules = (self, found)
+        return found
+
+    def rules_changed(self) -> None:
+        """A rule row was written: read them again in this unit of work."""
+        _unit.rules = None
+
     def zone_name(self, org_id: int | None = None) -> str:
         """The IANA name of ``org_id``'s zone; without one, the top organisation's."""
         return self.zones().name(org_id)
@@ -200,6 +226,8 @@ class _Unit(threading.local):
     # whether this unit of work changed one.
     zones: tuple[Context, ZoneMap] | None = None
     zones_written = False
+    # Every organisation's rules (Context.rulebook), read once per unit of work.
+    rules: tuple[Context, RuleBook] | None = None
 
 
 _unit = _Unit()
@@ -210,7 +238,7 @@ def _end_unit(ctx: Context) -> None:
     the Context kept too (the change may have been rolled back)."""
     if _unit.zones_written:
         ctx._zones = None
-    _unit.zones, _unit.zones_written = None, False
+    _unit.zones, _unit.zones_written, _unit.rules = None, False, None
 
 
 def _fault(ctx: Context, exc: Exception) -> str | None:
@@ -267,7 +295,7 @@ def _outermost(ctx: Context, fn: Callable[..., T], *args: Any, **kwargs: Any) ->
     deadline = time.monotonic() + RETRY_SECONDS
     delay, failures = FIRST_DELAY, 0
     while True:
-        _unit.depth, _unit.committing, _unit.zones = 1, False, None
+        _unit.depth, _unit.committing, _unit.zones, _unit.rules = 1, False, None, None
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:
@@ -333,6 +361,35 @@ class Service:
         """Today where the member's branch is: their own figures (the year so far, the
         months since they last attended) count up to it."""
         return self.member_now(member_id).date()
+
+    def rules_for(self, org_id: int | None, day: date | None = None) -> RuleSet:
+        """The rules ``org_id`` works by on ``day`` (default: today in its zone): the
+        defaults, then the local rules of each organisation above it and its own, as in
+        force that day (services/rules.py says which day each reader asks for). No query
+        beyond the one per unit of work; the defaults at once when nobody has local rules."""
+        book = self.ctx.rulebook()
+        if book.uniform or org_id is None:
+            return book.base
+        return book.on(org_id, day if day is not None else self.ctx.today(org_id))
+
+    def meeting_rules(self, row: Any) -> RuleSet:
+        """A meeting's rules (its quorum, vote thresholds, report year): its branch's on
+        its date."""
+        return self.rules_for(row.branch_id, row.planned_start.date())
+
+    def member_rules(self, member_id: int, day: date | None = None) -> RuleSet:
+        """The rules a member's warning lines are drawn by: their branch's (the branch of
+        their latest membership begun by ``day``) on ``day`` (default: today where their
+        branch is). A query only when some organisation has local rules."""
+        book = self.ctx.rulebook()
+        if book.uniform:
+            return book.base
+        if day is None:
+            day = self.member_today(member_id)
+        branch = (m.Membership.select(m.Membership.branch)
+                  .where((m.Membership.member == member_id) & (m.Membership.starts <= day))
+                  .order_by(m.Membership.starts.desc()).limit(1).scalar())
+        return book.on(branch, day)
 
     def grants(self, actor: Actor) -> Grants:
         """The actor's roles today (the top organisation's day: a post's first and last

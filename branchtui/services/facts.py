@@ -25,6 +25,7 @@ from branchtui.core.compliance import BranchFacts, committee_days
 from branchtui.core.compliance import has_committee as rule_has_committee
 from branchtui.core.enums import OrgKind
 from branchtui.core.periods import PeriodSpan
+from branchtui.core.rulebook import RuleBook
 from branchtui.core.ruleset import RuleSet
 from branchtui.store import models as m
 
@@ -106,13 +107,20 @@ def active_from(db: Database, org_ids: Iterable[int]) -> dict[int, date]:
 
 def branch_facts(db: Database, branches: Sequence[tuple[int, str, bool | None]],
                  groups: dict[int, list[int]], windows: Sequence[PeriodSpan],
-                 today: date | Mapping[int, date], rules: RuleSet) -> dict[int, BranchFacts]:
+                 today: date | Mapping[int, date],
+                 rules: RuleSet | RuleBook) -> dict[int, BranchFacts]:
     """The compliance facts of ``branches`` (id, name, explicit has_committee) for
     ``windows``: the committee on every day compliance reads it on (``committee_days``) and
     today (one day, or each branch's own: branches in other time zones), and since when
-    each branch and group exists. Three queries in all."""
+    each branch and group exists. Three queries in all. With a ``RuleBook``, each branch's
+    committee is judged by its own rules of each day (the number of full members that
+    makes a committee may be a local rule)."""
     today_of = today if isinstance(today, Mapping) else {bid: today for bid, _n, _e in branches}
-    days = sorted({*today_of.values(), *(d for w in windows for d in committee_days(w, rules))})
+    book = rules if isinstance(rules, RuleBook) else RuleBook(rules)
+    timelines = {bid: book.timeline(bid) for bid, _n, _e in branches}
+    shared = {id(tl): tl for tl in timelines.values()}  # usually one
+    days = sorted({*today_of.values(), *(d for w in windows for tl in shared.values()
+                                         for d in committee_days(w, tl))})
     counted = [bid for bid, _name, explicit in branches if explicit is None]
     counts = full_counts(db, counted, days)
     org_ids = [bid for bid, _n, _e in branches]
@@ -122,9 +130,11 @@ def branch_facts(db: Database, branches: Sequence[tuple[int, str, bool | None]],
     zero = (0,) * len(days)
     for bid, _name, explicit in branches:
         per_day = counts.get(bid, zero)
-        samples = tuple((d, rule_has_committee(explicit, n, rules))
+        on = timelines[bid].on
+        samples = tuple((d, rule_has_committee(explicit, n, on(d)))
                         for d, n in zip(days, per_day, strict=True))
-        now = rule_has_committee(explicit, per_day[days.index(today_of[bid])], rules)
+        today_ = today_of[bid]
+        now = rule_has_committee(explicit, per_day[days.index(today_)], on(today_))
         group_ids = tuple(groups.get(bid, ()))
         out[bid] = BranchFacts(
             bid, now, group_ids, active_from=starts.get(bid),

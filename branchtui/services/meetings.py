@@ -36,6 +36,7 @@ from branchtui.core.roll import (
     count_attendance,
     expected_roll,
 )
+from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
 from branchtui.core.series import check_pattern, render_title
 from branchtui.core.series import plan as series_plan
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
@@ -106,6 +107,8 @@ class MeetingRecord:
     written_live_share: float | None  # share of entries written while the meeting was open
     # The record check when the meeting was closed (None: not closed here, or imported).
     close_check: CloseCheck | None = None
+    # The rules the meeting is judged by: its branch's on its date (quorum, votes).
+    rules: RuleSet = DEFAULT_RULES
 
 
 @frozen
@@ -160,7 +163,7 @@ class MeetingService(Service):
 
     def _has_committee(self, branch: m.Org, day: date) -> bool:
         # The same fact, loaded the same way, as the compliance grid reads for that day.
-        return committee_on(self.db, branch, day, self.ctx.rules)
+        return committee_on(self.db, branch, day, self.rules_for(branch.id, day))
 
     def _roll(self, branch_id: int, group_id: int | None, day: date) -> ExpectedRoll:
         facts = convert.member_facts(branch_id=branch_id)
@@ -195,7 +198,7 @@ class MeetingService(Service):
         if report_year is None and (
             Obligation.ORG_LIFE in d.obligations or Obligation.APPRAISAL in d.obligations
         ):
-            report_year = report_year_of(d.planned_start.date(), self.ctx.rules)
+            report_year = report_year_of(d.planned_start.date(), self.rules_for(d.branch_id, d.planned_start.date()))
         return MeetingDraft(
             **{
                 **d.__dict__,
@@ -584,7 +587,7 @@ class MeetingService(Service):
             draft = MeetingDraft(
                 **{**d.__dict__, "planned_start": when, "title": occ.title,
                    "planned_end": when + timedelta(minutes=series.duration_minutes),
-                   "report_year": report_year_of(when.date(), self.ctx.rules) if yearly
+                   "report_year": report_year_of(when.date(), self.rules_for(series.branch_id, when.date())) if yearly
                    else None}
             )
             made.append(self._insert_meeting(actor, draft, series.id, when.date()))
@@ -1100,6 +1103,7 @@ class MeetingService(Service):
                 chain_entries=n,
                 written_live_share=live_share,
                 close_check=convert.close_check(row.id),
+                rules=self.meeting_rules(row),
             )
 
     def find(self, actor: Actor, branch_id: int | None = None, *, start: datetime | None = None,

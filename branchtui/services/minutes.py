@@ -232,7 +232,7 @@ class MinutesService(Service):
             base, snapshot = self._vote_base(row, v.act, tuple(v.excluded_ids))
             tally = Tally(v.yes, v.no, v.abstain, v.written_yes, v.written_no,
                           v.written_abstain)
-            outcome = evaluate(v.act, base, tally, self.ctx.rules)
+            outcome = evaluate(v.act, base, tally, self.meeting_rules(row))
             cand_name = clean(v.candidate_name, field="field.candidate", max_len=NAME_MAX)
             if v.candidate_id is not None:
                 cand_name = m.Member.select(m.Member.name).where(
@@ -248,7 +248,7 @@ class MinutesService(Service):
                 voters_snapshot=json.dumps(snapshot), quorum_met=outcome.quorum_met,
                 passed=outcome.passed, reason_key=outcome.reason_key,
                 reason_params=json.dumps(outcome.params, ensure_ascii=False, default=str),
-                rule_version=self.ctx.rules.version,
+                rule_version=self.meeting_rules(row).version,
                 approval_ref=clean(v.approval_ref, field="field.approval_ref", max_len=TITLE_MAX),
                 follow_up_owner=v.follow_up_owner_id, follow_up_due=v.follow_up_due,
                 decided_at=self.now(row.branch_id), entered_by=actor.member_id,
@@ -258,7 +258,7 @@ class MinutesService(Service):
                            "tally": tally.__dict__, "base": base.__dict__,
                            "voters": snapshot, "excluded": v.excluded_ids,
                            "approval_ref": v.approval_ref, "passed": outcome.passed,
-                           "reason": outcome.reason_key, "rules": self.ctx.rules.version,
+                           "reason": outcome.reason_key, "rules": self.meeting_rules(row).version,
                            "follow_up": [v.follow_up_owner_id, v.follow_up_due]},
                           meeting_id=row.id)
             return convert.decision(d)
@@ -480,7 +480,7 @@ class MinutesService(Service):
                 if f is None or not any(p.branch_id == branch_id for p in f.memberships):
                     raise ValidationError("appraisal.not_in_branch", member=mid)
             probationary = {mid for mid, f in facts.items() if not f.is_full_on(day)}
-            check_grades(merged, probationary, self.ctx.rules, eligible=eligible)
+            check_grades(merged, probationary, self.rules_for(branch_id, day), eligible=eligible)
             now = self.now(branch_id)
             out = []
             for mid, grade in grades.items():
@@ -632,7 +632,7 @@ class MinutesService(Service):
                                    year=year, entries=entries,
                                    can_grade=g.allows("minutes.set_grades",
                                                       branch_target(branch_id)),
-                                   rules=self.ctx.rules,
+                                   rules=self.rules_for(branch_id, day),
                                    sealed_round=sealed[0] if sealed else None)
 
     # -- reading for the live minutes ------------------------------------------------------

@@ -189,6 +189,9 @@ RIGHTS: dict[str, Right] = {
     # (the upper level approves a branch committee): a named upper-level write right.
     "roster.set_committee": _write(f"{LEAD_WRITE} upper_lead@below", "perm.org"),
     "roster.set_rules": _write(ADMIN, "perm.org"),
+    # The local rules of an organisation and those above it, with their dates: whoever
+    # reads the organisation.
+    "roster.rule_history": _read(READ_BRANCH),
     # The zone "today" is reckoned in: the administrator, or a lead of the organisation
     # above (a branch abroad is the upper level's call, as its committee is).
     "roster.set_time_zone": _write(f"{ADMIN} upper_lead@below", "perm.org"),

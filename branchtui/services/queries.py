@@ -31,6 +31,7 @@ from branchtui.core.frozen import frozen
 from branchtui.core.lapse import LapseStatus, lapse_status, months_between
 from branchtui.core.model import LeaveRequest, Member, Org, Rectification
 from branchtui.core.periods import PeriodSpan, period_containing
+from branchtui.core.ruleset import DEFAULT_RULES
 from branchtui.core.zones import wall_time
 from branchtui.services.base import Actor, Service
 from branchtui.services.facts import branch_facts
@@ -116,7 +117,7 @@ class QueryService(Service):
 
     def _compliance(self, branches: list[tuple[int, str, bool | None]],
                     groups: dict[int, list[int]], window: PeriodSpan) -> list[BranchCompliance]:
-        rules = self.ctx.rules
+        rules = self.ctx.rulebook()  # each branch's own, as in force on each day
         ids = [b[0] for b in branches]
         if not ids:
             return []
@@ -160,7 +161,7 @@ class QueryService(Service):
         rows = scan(window.starts, window.ends)
         first_year = window.starts.year - 1
         rows += [r for r in scan(date(first_year, 1, 1),
-                                 report_year_due(window.ends.year, rules) + timedelta(1),
+                                 report_year_due(window.ends.year, rules.widest) + timedelta(1),
                                  yearly)
                  if not (window.starts <= r[2] < window.ends)]
         # One Sitting per meeting; most meetings fulfil a single obligation.
@@ -206,7 +207,7 @@ class QueryService(Service):
                         if v)
         windows = [window]
         if (window.kind != PeriodKind.YEAR
-                and window.starts <= report_year_due(window.starts.year - 1, rules)):
+                and window.starts <= report_year_due(window.starts.year - 1, rules.widest)):
             windows.append(period_containing(PeriodKind.YEAR, date(window.starts.year - 1, 6, 1)))
         # Each fact as of the day it is about: the committee per period, since when each
         # branch and group exists (services/facts.py).
@@ -215,15 +216,15 @@ class QueryService(Service):
         for bid, name, _explicit in branches:
             facts = all_facts[bid]
             today = today_of[bid]
-            rows = compliance(facts, sittings.get(bid, ()), window, today, rules)
+            rows = compliance(facts, sittings.get(bid, ()), window, today, rules.timeline(bid))
             if len(windows) > 1:
                 rows += [
-                    r for r in compliance(facts, sittings.get(bid, ()), windows[1], today, rules)
-                    if r.obligation in (Obligation.ORG_LIFE, Obligation.APPRAISAL)
+                    r for r in compliance(facts, sittings.get(bid, ()), windows[1], today, rules.timeline(bid))
+                    if r.obligation in (Obligation.ORG_LIFE, Obligation.APPRAISAL) and r.due >= window.starts
                 ]
             la = last.get(bid)
             out.append(BranchCompliance(bid, name, facts.has_committee, tuple(rows),
-                                        summarize(rows), la, is_silent(la, today, rules)))
+                                        summarize(rows), la, is_silent(la, today, rules.on(bid, today))))
         return out
 
     # -- a member's history -----------------------------------------------------------------
@@ -252,7 +253,7 @@ class QueryService(Service):
         with self.read():
             self.grants(actor).check("queries.member_lapse", member_target(member_id))
             return lapse_statuses(self.db, [member_id], self.member_today(member_id),
-                                  self.ctx.rules)[member_id]
+                                  self.member_rules(member_id))[member_id]
 
     # -- branch figures ---------------------------------------------------------------------
 
@@ -291,7 +292,7 @@ class QueryService(Service):
         with self.read():
             self.grants(actor).check("queries.warnings", branch_target(branch_id))
             today = self.ctx.today(branch_id)
-            rules = self.ctx.rules
+            rules = self.rules_for(branch_id, today)
             current = ((m.Membership.branch == branch_id) & (m.Membership.starts <= today)
                        & (m.Membership.ends.is_null() | (m.Membership.ends > today)))
             names: dict[int, str] = dict(
@@ -420,7 +421,8 @@ class QueryService(Service):
                     months_since=None if anchor is None else max(0, months_between(anchor,
                                                                                     today)),
                     near_lapse=bool(st and st.near_lapse), lapsed=bool(st and st.lapsed),
-                    over_absences=bool(st and st.over_absence_threshold)))
+                    over_absences=bool(st and st.over_absence_threshold),
+                    lapse_months=self.rules_for(branch_id, today).lapse_months))
             return RosterOverview(convert.org(branch), today, tuple(
                 (gid, groups[gid]) for gid in sorted(groups)), tuple(entries))
 
@@ -450,7 +452,7 @@ class QueryService(Service):
                 member=convert.member(row, branch, group), today=today,
                 branch_name=names.get(branch or 0, ""), group_name=names.get(group or 0, ""),
                 rights=rights,
-                lapse=lapse_statuses(self.db, [member_id], today, self.ctx.rules)[member_id],
+                lapse=lapse_statuses(self.db, [member_id], today, self.member_rules(member_id, today))[member_id],
                 rates=self._member_rates(member_id),
                 history=tuple(history),
                 exemptions=tuple(r.period_entries(m.Exemption, member_id)),
@@ -620,6 +622,7 @@ class RosterEntry:
     near_lapse: bool
     lapsed: bool
     over_absences: bool
+    lapse_months: int = DEFAULT_RULES.lapse_months  # the branch's lapse line today
 
     def matches(self, query: str, labels: tuple[str, ...] = ()) -> bool:
         """Incremental search: every whitespace-separated term of ``query`` occurs (case

@@ -13,9 +13,10 @@ from branchtui.core import sshkeys
 from branchtui.core.enums import OrgKind, PositionRole
 from branchtui.core.errors import NotAMember, NotFound, PermissionDenied, ValidationError
 from branchtui.core.frozen import frozen
-from branchtui.core.ruleset import DEFAULT_RULES, RuleSet
+from branchtui.core.ruleset import RuleSet
 from branchtui.core.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean
 from branchtui.core.zones import check_zone
+from branchtui.services import rules
 from branchtui.services.base import (
     Actor,
     Context,
@@ -31,7 +32,6 @@ from branchtui.services.permissions import (
     NOWHERE,
     Grants,
     Target,
-    ancestors,
     branch_target,
     member_target,
     org_target,
@@ -209,17 +209,12 @@ class RosterService(Service):
             return convert.org(row)
 
     def set_rules(self, actor: Actor, org_id: int, overrides_json: str | None,
-                  expected_version: int) -> c.Org:
-        """Local rules: validated by merging into the inherited set before saving."""
-        with self.write():
-            row = get_or_404(m.Org, org_id)
-            self.grants(actor).check("roster.set_rules", org_target(org_id))
-            check_version(row, expected_version, convert.org)
-            self._rules_for(org_id).merged(overrides_json)
-            bump(m.Org, row, expected_version, rules_json=overrides_json or None)
-            record_change(self.ctx, actor, "org.rules", "org", row.id,
-                          {"rules": overrides_json})
-            return convert.org(row)
+                  expected_version: int | None, starts: date | None = None) -> c.Org:
+        """Local rules: the organisation's own overrides (JSON; None: none of its own) in
+        force from ``starts`` (default today in its zone), kept as history
+        (services/rules.py)."""
+        return rules.set_org_rules(self, actor, org_id, overrides_json, expected_version,
+                                   starts)
 
     def set_time_zone(self, actor: Actor, org_id: int, time_zone: str | None,
                       expected_version: int | None = None) -> c.Org:
@@ -243,17 +238,19 @@ class RosterService(Service):
                 self.ctx.zones_changed()
             return convert.org(row)
 
-    @staticmethod
-    def _rules_for(org_id: int, base: RuleSet = DEFAULT_RULES) -> RuleSet:
-        rules = base
-        for oid in reversed(ancestors(org_id)):
-            rules = rules.merged(m.Org.select(m.Org.rules_json).where(m.Org.id == oid).scalar())
-        return rules
-
-    def rules_for(self, org_id: int) -> RuleSet:
-        """The rule set in force for an org: defaults, then each ancestor's overrides."""
+    def rules_for(self, org_id: int | None, day: date | None = None) -> RuleSet:
+        """The rule set in force for an org on ``day`` (default: today in its zone):
+        defaults, then each ancestor's overrides and its own, as in force that day."""
         with self.read():
-            return self._rules_for(org_id, self.ctx.rules)
+            return super().rules_for(org_id, day)
+
+    def rule_history(self, actor: Actor, org_id: int) -> rules.RuleHistory:
+        """The rule rows of the organisation and of those above it, and what is in force
+        today: for those who read the organisation."""
+        with self.read():
+            self.grants(actor).check("roster.rule_history", org_target(org_id))
+            get_or_404(m.Org, org_id)
+            return rules.rule_history(self, org_id, self.ctx.today(org_id))
 
     def orgs(self, actor: Actor) -> list[c.Org]:
         """Every org the actor may see: their branch(es), and subtrees they watch."""

@@ -36,7 +36,6 @@ def org(row: m.Org) -> c.Org:
         name=row.name,
         parent_id=row.parent_id,
         has_committee=row.has_committee,
-        rules_json=row.rules_json,
         version=row.version,
         time_zone=row.time_zone,
     )

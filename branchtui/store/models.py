@@ -50,8 +50,6 @@ class Org(BaseModel):
     code = CharField(max_length=64, null=True, unique=True)
     # NULL: follows from the number of full members (RuleSet.committee_min_full_members).
     has_committee = BooleanField(null=True)
-    # JSON overrides of the default RuleSet, inherited down the tree.
-    rules_json = TextField(null=True)
     # IANA time zone name; NULL: the parent's (the top's default: core.zones).
     time_zone = CharField(max_length=64, null=True)
     created_at = DateTimeField()
@@ -526,3 +524,28 @@ class CloseGaps(BaseModel):
 
 
 ALL_MODELS = (*ALL_MODELS, CloseGaps)
+
+
+class OrgRules(BaseModel):
+    """An organisation's own rules from a day on: JSON overrides of the default RuleSet
+    (NULL: none of its own from then), inherited down the tree. The rule in force on a day
+    is the latest row with ``starts`` on or before it (core/rulebook.py); rows are never
+    changed, so the history says what the rules were on any day.
+
+    This table is the only place local rules live: ``org.rules_json`` (one set, no dates)
+    was dropped when it came (migration 0010), since a column cannot say which rules were
+    in force on a past day, and a copy of "today's" rules would go stale at midnight
+    without a write. Readers get them per unit of work (services/rules.py)."""
+
+    org = ForeignKeyField(Org, backref="rule_rows", on_delete="CASCADE")
+    starts = DateField()
+    overrides_json = TextField(null=True)
+    set_by = ForeignKeyField(Member, null=True, on_delete="SET NULL")
+    set_at = DateTimeField()
+
+    class Meta:
+        table_name = "org_rules"
+        indexes = ((("org", "starts"), False),)
+
+
+ALL_MODELS = (*ALL_MODELS, OrgRules)

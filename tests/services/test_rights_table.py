@@ -327,6 +327,9 @@ CASES: dict[str, Callable[[On], tuple[Call, TargetFn]]] = {
         lambda: o.svc.roster.set_rules(o.actor, o.side.branch, None,
                                        o.version(m.Org, o.side.branch)),
         lambda: org_target(o.side.branch)),
+    "roster.rule_history": lambda o: (
+        lambda: o.svc.roster.rule_history(o.actor, o.side.branch),
+        lambda: org_target(o.side.branch)),
     "roster.set_time_zone": lambda o: (
         lambda: o.svc.roster.set_time_zone(o.actor, o.side.branch, "Europe/Berlin",
                                            o.version(m.Org, o.side.branch)),

@@ -9,6 +9,7 @@ ZH: dict[str, str] = {
     "rules.bad_json": "规则设置不是有效的 JSON：{detail}",
     "rules.unknown_field": "未知的规则项 “{name}”。",
     "rules.bad_value": "规则项 “{name}” 的值 “{value}” 无效。",
+    "rules.bad_start": "规则的施行日期 {value} 不在 1921 年至 2100 年之间。",
     # -- vote verdicts (branchtui.core.votes) ----------------------------------------------
     "rules.vote.no_quorum": "实到有表决权的党员 {present} 人，未超过应到 {expected} 人的半数（至少需 {needed_present} 人），不足法定人数，表决无效，未通过",
     "rules.vote.no_quorum_share": "实到有表决权的党员 {present} 人，未超过应到 {expected} 人的 {quorum_share}（至少需 {needed_present} 人），不足法定人数，表决无效，未通过",
@@ -76,6 +77,7 @@ EN: dict[str, str] = {
     "rules.bad_json": "The rule settings are not valid JSON: {detail}",
     "rules.unknown_field": "Unknown rule “{name}”.",
     "rules.bad_value": "Invalid value “{value}” for the rule “{name}”.",
+    "rules.bad_start": "The day the rules are in force from, {value}, is not between 1921 and 2100.",
     # -- vote verdicts (branchtui.core.votes) ----------------------------------------------
     "rules.vote.no_quorum": "{present} voting members present, not more than half of the {expected} expected (at least {needed_present} needed): no quorum, the vote is void and the motion fails",
     "rules.vote.no_quorum_share": "{present} voting members present, not more than {quorum_share} of the {expected} expected (at least {needed_present} needed): no quorum, the vote is void and the motion fails",

@@ -601,7 +601,7 @@ class AttendanceScreen(LiveMeetingScreen):
             _refill(quorum, content(t("ui_attendance.quorum_none")).stylize("dim"))
             return
         lights = quorum_lights(acts, ((r.member_id, r.can_vote, r.status) for r in rows),
-                               self.sheet.committee_ids, self.services.ctx.rules)
+                               self.sheet.committee_ids, self.sheet.record.rules)
         lines = []
         for q in lights:
             key = "ui_attendance.quorum_met" if q.met else "ui_attendance.quorum_short"

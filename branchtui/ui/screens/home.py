@@ -197,8 +197,9 @@ class HomeScreen(DataScreen):
         self._reset(table, t("report.name"), t("ui.col_months"), t("ui.col_absences"),
                     t("ui.col_warning"))
         for mid, name, st in d.warnings:
-            label = (t("ui.warn_lapsed") if st.lapsed else
-                     t("ui.warn_near") if st.near_lapse else t("ui.warn_absences"))
+            label = (t("ui.warn_lapsed", months=st.lapse_months) if st.lapsed else
+                     t("ui.warn_near", months=st.lapse_months) if st.near_lapse
+                     else t("ui.warn_absences"))
             table.add_row(cell(name), cell(st.months_since if st.months_since is not None else "-"),
                           cell(st.unexcused_absences), cell(label, "bold red"), key=str(mid))
         if not d.warnings:

@@ -152,8 +152,9 @@ class MembersScreen(DataScreen):
             words += [t("ui_members.exempt_short"), e.exempt_reason]
         if e.disciplined:
             words.append(t("ui_members.disciplined_short"))
-        words += [w for w, on_ in ((t("ui.warn_lapsed"), e.lapsed), (t("ui.warn_near"),
-                                   e.near_lapse), (t("ui.warn_absences"), e.over_absences))
+        words += [w for w, on_ in ((t("ui.warn_lapsed", months=e.lapse_months), e.lapsed),
+                                   (t("ui.warn_near", months=e.lapse_months), e.near_lapse),
+                                   (t("ui.warn_absences"), e.over_absences))
                   if on_]
         return tuple(words)
 
@@ -186,8 +187,9 @@ class MembersScreen(DataScreen):
                t("ui_members.col_group"), t("ui_members.col_exempt"), t("ui.col_months"),
                t("ui_members.col_last"), t("ui.col_warning"))
         for e in shown:
-            warn = [w for w, on_ in ((t("ui.warn_lapsed"), e.lapsed), (t("ui.warn_near"),
-                    e.near_lapse), (t("ui.warn_absences"), e.over_absences),
+            warn = [w for w, on_ in ((t("ui.warn_lapsed", months=e.lapse_months), e.lapsed),
+                    (t("ui.warn_near", months=e.lapse_months), e.near_lapse),
+                    (t("ui.warn_absences"), e.over_absences),
                     (t("ui_members.disciplined_short"), e.disciplined)) if on_]
             table.add_row(
                 cell(e.name), cell(e.login),
@@ -384,10 +386,10 @@ class MemberDetailScreen(DataScreen):
                  absences=lp.unexcused_absences)
         style = ""
         if lp.lapsed:
-            text += "\n" + t("ui_members.lapse_over")
+            text += "\n" + t("ui_members.lapse_over", months=lp.lapse_months)
             style = "bold red"
         elif lp.near_lapse:
-            text += "\n" + t("ui_members.lapse_near")
+            text += "\n" + t("ui_members.lapse_near", months=lp.lapse_months)
             style = "bold yellow"
         if lp.over_absence_threshold:
             text += "\n" + t("ui_members.absences_over", n=lp.unexcused_absences)

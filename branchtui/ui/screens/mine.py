@@ -194,7 +194,6 @@ class MineScreen(Writes, DataScreen):
 
     def _banner(self, d: MineData) -> None:
         lapse = d.lapse
-        rules = self.services.ctx.rules
         if lapse.last_attended is not None:
             since = t("ui_mine.since", months=lapse.months_since,
                       last=lapse.last_attended.isoformat())
@@ -206,9 +205,9 @@ class MineScreen(Writes, DataScreen):
         self.query_one("#banner", Static).update(content("\n".join(lines)))
         warn = []
         if lapse.lapsed:
-            warn.append(t("ui_mine.warn_lapsed", months=rules.lapse_months))
+            warn.append(t("ui_mine.warn_lapsed", months=lapse.lapse_months))
         elif lapse.near_lapse:
-            warn.append(t("ui_mine.warn_near", months=rules.lapse_months))
+            warn.append(t("ui_mine.warn_near", months=lapse.lapse_months))
         if lapse.over_absence_threshold:
             warn.append(t("ui_mine.warn_absences", n=lapse.unexcused_absences))
         box = self.query_one("#warn", Static)

@@ -49,6 +49,7 @@ from branchtui.core.enums import Act, MeetingStatus
 from branchtui.core.errors import BranchError, Conflict, Unavailable, ValidationError
 from branchtui.core.frozen import frozen
 from branchtui.core.record_check import Finding, RecordGaps, close_gaps, describe
+from branchtui.core.ruleset import RuleSet
 from branchtui.core.votes import Tally, VoteBase, VoteOutcome, evaluate
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord, VoteDraft
@@ -1365,6 +1366,11 @@ class MinutesScreen(LiveMeetingScreen):
     # -- decisions ---------------------------------------------------------------------------
 
     @property
+    def meeting_rules(self) -> RuleSet:
+        """The meeting's rules (its branch's on its date); the defaults until it is read."""
+        return self.record.rules if self.record is not None else self.services.ctx.rules
+
+    @property
     def act(self) -> Act:
         value = self.query_one("#act", Select).value
         return value if isinstance(value, Act) else Act.GENERAL_DECISION
@@ -1374,7 +1380,7 @@ class MinutesScreen(LiveMeetingScreen):
         act = self.act
         self.query_one("#candidate-row").set_class(needs_candidate(act), "-on")
         self.query_one("#written").set_class(
-            counts_written(act, self.services.ctx.rules), "-on")
+            counts_written(act, self.meeting_rules), "-on")
         self._load_base()
 
     @on(TabbedContent.TabActivated)
@@ -1406,7 +1412,7 @@ class MinutesScreen(LiveMeetingScreen):
             return 0
 
     def _tally(self) -> Tally:
-        written = counts_written(self.act, self.services.ctx.rules)
+        written = counts_written(self.act, self.meeting_rules)
         return Tally(self._number("#yes"), self._number("#no"), self._number("#abstain"),
                      self._number("#wyes") if written else 0,
                      self._number("#wno") if written else 0,
@@ -1421,7 +1427,7 @@ class MinutesScreen(LiveMeetingScreen):
         if self.base is None:
             return None
         try:
-            return evaluate(self.act, self.base, self._tally(), self.services.ctx.rules)
+            return evaluate(self.act, self.base, self._tally(), self.meeting_rules)
         except ValidationError as exc:
             return exc.message()
 
@@ -1433,7 +1439,7 @@ class MinutesScreen(LiveMeetingScreen):
             base_line.update(content(t("ui_minutes.base_loading")))
             line.update("")
             return
-        empty = evaluate(self.act, self.base, Tally(0, 0, 0), self.services.ctx.rules)
+        empty = evaluate(self.act, self.base, Tally(0, 0, 0), self.meeting_rules)
         key = ("ui_minutes.base_committee" if self.act is Act.COMMITTEE_DECISION
                else "ui_minutes.base")
         base_line.update(content(t(key, expected=self.base.entitled_expected,
