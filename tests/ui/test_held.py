@@ -107,7 +107,8 @@ async def test_record_shows_the_real_times_with_their_dates(world):
     w.clock.current = datetime(2026, 11, 20, 14, 32)
     w.svc.meetings.open(w.recorder, w.missed.id)
     w.clock.current = datetime(2026, 11, 21, 0, 10)  # closed after midnight
-    w.svc.meetings.close(w.recorder, w.missed.id)
+    # Nothing was recorded: the record check asks why it is closed all the same.
+    w.svc.meetings.close(w.recorder, w.missed.id, gaps_reason="只看时间" + HOSTILE)
     app = BranchApp(w.svc, w.secretary)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
