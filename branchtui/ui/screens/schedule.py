@@ -52,8 +52,6 @@ PREVIEW_COUNT = 5
 END_NEVER, END_UNTIL, END_COUNT = "never", "until", "count"
 END_KINDS = (END_NEVER, END_UNTIL, END_COUNT)
 
-_TIME_RE = re.compile(r"([0-9]{1,2})\s*(?:[:.点时]\s*([0-9]{1,2})?\s*分?)?")
-_TIME_COMPACT_RE = re.compile(r"([0-9]{2})([0-9]{2})")
 
 
 # -- reading what was typed (pure; tested directly) ------------------------------------------
@@ -76,14 +74,11 @@ def parse_day(text: str) -> date:
 
 def parse_clock(text: str, field: str) -> time:
     """14:30, 14：30, 1430, 14点30, 14点 (full-width too). ``field`` names it in errors."""
-    s = _normal(text)
-    m = _TIME_COMPACT_RE.fullmatch(s) or _TIME_RE.fullmatch(s)
-    if not s or m is None:
-        raise ValidationError("ui_meetings.bad_time", field=field, text=text.strip()[:20])
-    hour, minute = int(m[1]), int(m[2] or 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ValidationError("ui_meetings.bad_time", field=field, text=text.strip()[:20])
-    return time(hour, minute)
+    try:
+        return dates.parse_clock(text)
+    except ValueError:
+        raise ValidationError("ui_meetings.bad_time", field=field,
+                              text=text.strip()[:20]) from None
 
 
 def default_title(day: date, kinds: list[Obligation]) -> str:
