@@ -21,6 +21,7 @@ from branchtui.ui.screens import minutes as minutes_mod
 from branchtui.ui.screens.minutes import CloseWithGaps, MinutesScreen, SpeechConflict
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.review import ReviewScreen
+from branchtui.ui.widgets.member_picker import MemberPicker
 from tests.conftest import (
     FULLWIDTH,
     HOSTILE,
@@ -497,7 +498,7 @@ async def test_a_fast_typist_keeps_every_key_after_picking_the_speaker(world):
             app.post_message(events.Key(key, char))
         await settle(app, pilot)
         assert screen.query_one("#speaker-input", Input).value == w.member.name
-        picker = screen.query_one("#speaker", minutes_mod.NamePicker)
+        picker = screen.query_one("#speaker", MemberPicker)
         assert picker.chosen == (w.member.member_id, w.member.name)
         assert not picker.has_class("-open")  # the list of matches for "孙" stays closed
         area = screen.query_one("#speech-text", TextArea)

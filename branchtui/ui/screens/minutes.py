@@ -15,13 +15,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import (
     Button,
     DataTable,
@@ -40,7 +39,6 @@ from textual.widgets.option_list import Option
 from branchtui.core import model as c
 from branchtui.core.entry import (
     counts_written,
-    match_names,
     needs_candidate,
     parse_day,
     unique_match,
@@ -58,6 +56,7 @@ from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.live import LiveMeetingScreen
 from branchtui.ui.text import cell, content, span, when
+from branchtui.ui.widgets.member_picker import MemberPicker
 
 AUTOSAVE_SECONDS = 2.0
 NO_ITEM = 0  # the "other remarks" entry, for speeches outside any agenda item
@@ -89,192 +88,6 @@ class Clashed(Message):
         self.tag = tag
         self.current = current
         self.text = text
-
-
-# -- a name picker ---------------------------------------------------------------------------
-
-
-class PickerInput(Input):
-    """The name field of a ``NamePicker``. Enter picks in the key's own turn and moves the
-    focus on at once. A fast typist goes straight on with the remark: keys already on their
-    way to this field when Enter was handled (the app sends each key to the widget focused
-    when it reads it) follow the focus instead of landing in the name."""
-
-    handoff: Widget | None = None  # where the keys go after a pick, until focused again
-
-    async def _on_key(self, event: events.Key) -> None:
-        target = self.handoff
-        # Not self.has_focus: that follows the Blur event, which queues behind these keys.
-        if target is not None and self.screen.focused is not self:
-            event.stop()
-            event.prevent_default()
-            target._forward_event(events.Key(event.key, event.character))
-            return
-        if event.key == "enter":
-            picker = next((a for a in self.ancestors if isinstance(a, NamePicker)), None)
-            if picker is not None:
-                event.stop()
-                event.prevent_default()
-                picker.commit()
-        # Otherwise Input's own handler runs next: Textual calls the handler of each class
-        # in the MRO until one prevents the default.
-
-    def _on_focus(self, event: events.Focus) -> None:
-        self.handoff = None  # (Input's _on_focus runs after this, as above)
-
-
-class NamePicker(Vertical):
-    """Type part of a name; matching names show below; Enter or a click picks one.
-    ``allow_free`` accepts a name that is not on the list (e.g. an upper-level guest).
-    ``then``: the field the focus moves to after a pick."""
-
-    DEFAULT_CSS = """
-    NamePicker { height: auto; }
-    NamePicker > OptionList { height: auto; max-height: 5; display: none; margin: 0 0 0 12; }
-    NamePicker.-open > OptionList { display: block; }
-    NamePicker > Horizontal { height: auto; }
-    NamePicker > Horizontal > Label { width: 12; padding: 0 1 0 0; }
-    NamePicker > Horizontal > Input { width: 1fr; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "to_list", show=False),
-    ]
-
-    class Picked(Message):
-        def __init__(self, picker: NamePicker, member_id: int | None, name: str) -> None:
-            super().__init__()
-            self.picker = picker
-            self.member_id = member_id
-            self.name = name
-
-        @property
-        def control(self) -> NamePicker:
-            return self.picker
-
-    def __init__(self, label: str, placeholder: str, *, allow_free: bool, id: str,
-                 then: str | None = None) -> None:
-        super().__init__(id=id)
-        self.label = label
-        self.placeholder = placeholder
-        self.allow_free = allow_free
-        self.then = then
-        # (member id or None for a guest, name, note shown after the name)
-        self.candidates: list[tuple[int | None, str, str]] = []
-        self.chosen: tuple[int | None, str] | None = None
-        self._shown: list[tuple[int, str]] = []
-        self._shown_for = ""  # the text _shown was matched for
-
-    def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Label(content(self.label))
-            yield PickerInput(placeholder=self.placeholder, compact=True,
-                              id=f"{self.id}-input")
-        yield OptionList(id=f"{self.id}-list")
-
-    @property
-    def input(self) -> PickerInput:
-        return self.query_one(PickerInput)
-
-    def set_candidates(self, candidates: list[tuple[int | None, str, str]]) -> None:
-        self.candidates = candidates
-
-    def clear(self) -> None:
-        self.chosen = None
-        self.input.value = ""
-        self.remove_class("-open")
-
-    def _pairs(self) -> list[tuple[int, str]]:
-        return [(i, name) for i, (_mid, name, _note) in enumerate(self.candidates)]
-
-    @on(Input.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        if event.value != self.input.value:
-            return  # stale: typed before a pick replaced the text (a fast typist)
-        if self.chosen is not None and event.value == self.chosen[1]:
-            return
-        self.chosen = None
-        self._shown = self._matches(event.value)
-        self._shown_for = event.value
-        options = self.query_one(OptionList)
-        options.clear_options()
-        for index, name in self._shown:
-            note = self.candidates[index][2]
-            options.add_option(Option(content(f"{name}  {note}" if note else name),
-                                      id=str(index)))
-        if self._shown:
-            options.highlighted = 0
-        self.set_class(bool(self._shown), "-open")
-
-    def _matches(self, text: str) -> list[tuple[int, str]]:
-        return match_names(text, self._pairs()) if text.strip() else []
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.commit()
-
-    def commit(self) -> None:
-        """Enter in the field: the highlighted match of the text as it is now (the list
-        below may not have caught up with the last keys yet), else the text itself if
-        free names are allowed; a name already picked just moves the focus on."""
-        text = self.input.value
-        if self.chosen is not None and self.chosen[1] == text:
-            self._move_on()
-            return
-        current = self._shown_for == text
-        shown = self._shown if current else self._matches(text)
-        if shown:
-            highlighted = self.query_one(OptionList).highlighted if current else None
-            self._pick(shown[highlighted or 0][0])
-        elif self.allow_free and text.strip():
-            self._choose(None, text.strip())
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self._pick(int(event.option.id or 0))
-
-    def action_to_list(self) -> None:
-        if self._shown:
-            self.query_one(OptionList).focus()
-
-    def _pick(self, index: int) -> None:
-        mid, name, _note = self.candidates[index]
-        self._choose(mid, name)
-
-    def _choose(self, mid: int | None, name: str) -> None:
-        self.chosen = (mid, name)
-        self._shown = []
-        self.remove_class("-open")
-        with self.input.prevent(Input.Changed):
-            self.input.value = name
-        self._shown_for = name
-        self.post_message(self.Picked(self, mid, name))
-        self._move_on()
-
-    def _move_on(self) -> None:
-        if self.then is None:
-            return
-        target = self.screen.query_one(self.then)
-        field = self.input
-        if self.screen.focused is field:
-            field.handoff = target
-        self.screen.set_focus(target)  # now, not after the queued keys: see PickerInput
-
-    def resolve(self) -> tuple[int | None, str] | None:
-        """What the user meant: the picked name, else an exact or only match, else (if
-        allowed) the text as typed."""
-        text = self.input.value.strip()
-        if self.chosen is not None and self.chosen[1] == text:
-            return self.chosen
-        hit = unique_match(text, self._pairs())
-        if hit is not None:
-            mid, name, _note = self.candidates[hit[0]]
-            return (mid, name)
-        if self.allow_free and text:
-            return (None, text)
-        return None
 
 
 # -- the conflict dialog --------------------------------------------------------------------
@@ -457,8 +270,9 @@ class MoveSpeech(Translated, ModalScreen[tuple[int | None, str] | None]):
             yield Static(content(t("ui_minutes.move_speech", time=s.spoken_at.strftime("%H:%M"),
                                    name=s.speaker_name, text=_excerpt(s.text))),
                          id="move-what")
-            yield NamePicker(t("ui_minutes.move_to"), t("ui_minutes.speaker_hint"),
-                             allow_free=True, id="move-to")
+            yield MemberPicker(t("ui_minutes.move_to"),
+                               placeholder=t("ui_minutes.speaker_hint"), drop_down=True,
+                               allow_free=True, id="move-to")
             yield Static(id="move-error", classes="error")
             with Horizontal(classes="modal-buttons"):
                 yield Button(content(t("ui_minutes.yes")), id="move-ok", variant="primary",
@@ -467,20 +281,20 @@ class MoveSpeech(Translated, ModalScreen[tuple[int | None, str] | None]):
                              action="screen.cancel")
 
     def on_mount(self) -> None:
-        picker = self.query_one(NamePicker)
+        picker = self.query_one(MemberPicker)
         picker.set_candidates(self.candidates)
         picker.input.focus()
 
-    @on(NamePicker.Picked)
-    def _picked(self, event: NamePicker.Picked) -> None:
+    @on(MemberPicker.Picked)
+    def _picked(self, event: MemberPicker.Picked) -> None:
         event.stop()
         self.dismiss((event.member_id, event.name))
 
     def action_confirm(self) -> None:
-        choice = self.query_one(NamePicker).resolve()
+        choice = self.query_one(MemberPicker).resolve()
         if choice is None:
             self.query_one("#move-error", Static).update(content(t("ui_minutes.move_pick")))
-            self.query_one(NamePicker).input.focus()
+            self.query_one(MemberPicker).input.focus()
             return
         self.dismiss(choice)
 
@@ -683,8 +497,10 @@ class MinutesScreen(LiveMeetingScreen):
                 with TabPane(t("ui_minutes.tab_speeches"), id="tab-speech"), \
                         VerticalScroll(classes="pane"):
                     yield DataTable(id="speeches", cursor_type="row", zebra_stripes=True)
-                    yield NamePicker(t("field.speaker"), t("ui_minutes.speaker_hint"),
-                                     allow_free=True, id="speaker", then="#speech-text")
+                    yield MemberPicker(t("field.speaker"),
+                                       placeholder=t("ui_minutes.speaker_hint"),
+                                       drop_down=True, allow_free=True, id="speaker",
+                                       then="#speech-text")
                     yield TextArea(id="speech-text", soft_wrap=True, tab_behavior="focus",
                                    show_line_numbers=False)
                     yield Static(id="speech-mode", classes="line")
@@ -719,8 +535,9 @@ class MinutesScreen(LiveMeetingScreen):
                         yield Input(type="integer", compact=True, id="wabstain")
                     yield Static(id="base", classes="line")
                     yield Static(id="verdict", classes="line")
-                    yield NamePicker(t("ui_minutes.owner"), t("ui_minutes.owner_hint"),
-                                     allow_free=False, id="owner", then="#due")
+                    yield MemberPicker(t("ui_minutes.owner"),
+                                       placeholder=t("ui_minutes.owner_hint"),
+                                       drop_down=True, id="owner", then="#due")
                     with Horizontal(classes="row"):
                         yield Label(t("ui_minutes.due"))
                         yield Input(placeholder=t("ui_minutes.due_hint"), compact=True,
@@ -930,8 +747,8 @@ class MinutesScreen(LiveMeetingScreen):
             (mid, name, "") for mid, name in self.people.names.items() if mid not in seen]
         guests: list[tuple[int | None, str, str]] = [
             (None, g.name, t("ui_minutes.guest")) for g in self.record.guests]
-        self.query_one("#speaker", NamePicker).set_candidates(roll + officers + guests)
-        self.query_one("#owner", NamePicker).set_candidates(
+        self.query_one("#speaker", MemberPicker).set_candidates(roll + officers + guests)
+        self.query_one("#owner", MemberPicker).set_candidates(
             [(mid, name, note) for mid, name, note in roll + officers])
 
     # -- state: what may be done now ---------------------------------------------------------
@@ -1195,7 +1012,7 @@ class MinutesScreen(LiveMeetingScreen):
 
             self.call("edit", edit)
             return
-        picked = self.query_one("#speaker", NamePicker).resolve()
+        picked = self.query_one("#speaker", MemberPicker).resolve()
         if picked is None:
             self.notify(t("ui_minutes.pick_speaker"), severity="warning", markup=False)
             self.query_one("#speaker-input", Input).focus()
@@ -1220,7 +1037,7 @@ class MinutesScreen(LiveMeetingScreen):
         if area.text == self._pending_text:
             with area.prevent(TextArea.Changed):
                 area.load_text("")
-        self.query_one("#speaker", NamePicker).clear()
+        self.query_one("#speaker", MemberPicker).clear()
         self.notify(t("ui_minutes.speech_saved", name=speech.speaker_name), markup=False)
         self.query_one("#speaker-input", Input).focus()
         self.action_refresh()
@@ -1296,7 +1113,7 @@ class MinutesScreen(LiveMeetingScreen):
             self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
             return
         svc, actor = self.services, self.actor
-        candidates = self.query_one("#speaker", NamePicker).candidates
+        candidates = self.query_one("#speaker", MemberPicker).candidates
 
         def picked(choice: tuple[int | None, str] | None) -> None:
             if choice is not None:
@@ -1472,11 +1289,11 @@ class MinutesScreen(LiveMeetingScreen):
                 self.query_one("#candidate", Input).focus()
                 return
             hit = unique_match(candidate_name, [(mid, name) for mid, name, _n in
-                                                self.query_one("#owner", NamePicker).candidates
+                                                self.query_one("#owner", MemberPicker).candidates
                                                 if mid is not None])
             if hit is not None and hit[1] == candidate_name:
                 candidate_id = hit[0]
-        owner_picker = self.query_one("#owner", NamePicker)
+        owner_picker = self.query_one("#owner", MemberPicker)
         owner_id = None
         if owner_picker.input.value.strip():
             owner = owner_picker.resolve()
@@ -1527,7 +1344,7 @@ class MinutesScreen(LiveMeetingScreen):
         for selector in ("#yes", "#no", "#abstain", "#wyes", "#wno", "#wabstain",
                          "#candidate", "#due"):
             self.query_one(selector, Input).value = ""
-        self.query_one("#owner", NamePicker).clear()
+        self.query_one("#owner", MemberPicker).clear()
         word = t("ui_minutes.passed" if decision.passed else "ui_minutes.failed")
         self.notify(t("ui_minutes.decision_saved", word=word), markup=False)
         self.action_refresh()

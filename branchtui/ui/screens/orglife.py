@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -24,15 +24,12 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    OptionList,
     Static,
     TextArea,
 )
-from textual.widgets.option_list import Option
 
 from branchtui.core import dates
 from branchtui.core import model as c
-from branchtui.core.entry import match_names
 from branchtui.core.enums import MeetingStatus, RectStatus
 from branchtui.core.errors import BranchError, Conflict, PermissionDenied, ValidationError
 from branchtui.i18n import enum_label, t
@@ -40,6 +37,7 @@ from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
+from branchtui.ui.widgets.member_picker import MemberPicker
 
 UNFINISHED = (RectStatus.OPEN, RectStatus.IN_PROGRESS)
 STATUS_STYLE = {
@@ -59,10 +57,6 @@ FORM_CSS = """
 {cls} #form-buttons { height: auto; margin-top: 1; }
 {cls} #form-buttons Button { margin-right: 2; }
 {cls} #form-error { color: $error; height: auto; }
-{cls} MemberPicker { height: auto; }
-{cls} MemberPicker OptionList { height: auto; max-height: 4; border: none; padding: 0 1; }
-{cls} MemberPicker OptionList > .option-list--option-highlighted {
-    background: $accent; color: $text; text-style: bold; }
 """
 
 
@@ -125,89 +119,6 @@ def parse_day(value: str) -> date | None:
         return dates.parse_day(value)
     except ValueError:
         raise ValidationError("ui_orglife.bad_date", value=value.strip()[:40]) from None
-
-
-# -- picking a member by part of the name -------------------------------------------------
-
-
-class MemberPicker(Vertical):
-    """Choose a member of a short roll by typing any part of the name; ↑↓ choose among the
-    matches. ``none_label`` adds a first choice meaning "nobody" (the branch, all)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
-    ]
-
-    def __init__(self, label: str, roll: Sequence[tuple[int, str]], *,
-                 none_label: str | None = None, initial: int | None = None,
-                 id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.label = label
-        self.roll = list(roll)
-        self.none_label = none_label
-        self.initial = initial
-        self._shown: list[tuple[int | None, str]] = []
-
-    def compose(self) -> ComposeResult:
-        yield Label(content(self.label))
-        yield Input(placeholder=t("ui_orglife.pick_hint"))
-        yield OptionList()
-
-    def on_mount(self) -> None:
-        # Tab goes from the name straight to the next field; ↑↓ choose among the matches.
-        self.query_one(OptionList).can_focus = False
-        self._fill("")
-        for i, (mid, _name) in enumerate(self._shown):
-            if mid == self.initial:
-                self.query_one(OptionList).highlighted = i
-
-    def _fill(self, query: str) -> None:
-        shown: list[tuple[int | None, str]] = []
-        if self.none_label is not None and not query.strip():
-            shown.append((None, self.none_label))
-        # The same matching as every name field (core.entry): full-width letters and
-        # spaces typed by an input method still match; names starting with it come first.
-        shown += match_names(query, self.roll, limit=len(self.roll))
-        self._shown = shown
-        options = self.query_one(OptionList)
-        options.clear_options()
-        if shown:
-            options.add_options([Option(content(name)) for _mid, name in shown])
-            options.highlighted = 0
-        else:
-            options.add_option(Option(content(t("ui_orglife.no_match", query=query.strip())),
-                                      disabled=True))
-
-    @on(Input.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._fill(event.value)
-
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.screen.focus_next()
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if not self._shown:
-            return
-        current = options.highlighted if options.highlighted is not None else -step
-        options.highlighted = max(0, min(len(self._shown) - 1, current + step))
-
-    def picked(self) -> tuple[bool, int | None]:
-        """(chosen?, member id or None for the ``none_label`` choice)."""
-        i = self.query_one(OptionList).highlighted
-        if i is None or not (0 <= i < len(self._shown)):
-            return False, None
-        return True, self._shown[i][0]
-
-    def require(self) -> int | None:
-        ok, value = self.picked()
-        if not ok:
-            raise ValidationError("ui_orglife.pick_required", what=self.label)
-        return value
 
 
 # -- forms: saved in a thread; a refusal keeps the text and says why ----------------------
