@@ -494,7 +494,7 @@ class MeetingsScreen(DataScreen):
             self.action_refresh()
 
     def action_cancel_meeting(self) -> None:
-        from branchtui.ui.screens.schedule import CancelDialog, cancel_call
+        from branchtui.ui.dialogs.cancel_meeting import CancelDialog, cancel_call
 
         mtg = self._selected_or_say()
         if mtg is None or not self._may_change(mtg):
