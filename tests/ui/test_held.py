@@ -18,7 +18,7 @@ from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.meetings import MeetingsScreen
 from branchtui.ui.screens.minutes import MinutesScreen, OpenOtherDay
 from branchtui.ui.screens.record import RecordScreen
-from branchtui.ui.screens.schedule import ScheduleScreen
+from branchtui.ui.screens.schedule.screen import ScheduleScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, backend_url, on_both_backends
 from tests.factories import build_world, draft
 

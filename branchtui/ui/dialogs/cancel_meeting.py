@@ -32,8 +32,6 @@ def cancel_call(services: Any, actor: Any, mtg: c.Meeting, reason: str,
     return call
 
 
-
-
 class CancelDialog(Translated, ModalScreen[tuple[str, bool] | None]):
     """Cancel a planned sitting with a reason; for a series occurrence, this one or all."""
 

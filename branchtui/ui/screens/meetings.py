@@ -474,7 +474,7 @@ class MeetingsScreen(DataScreen):
             self.action_open_record()
 
     def action_new(self) -> None:
-        from branchtui.ui.screens.schedule import ScheduleScreen
+        from branchtui.ui.screens.schedule.screen import ScheduleScreen
 
         if self.branch_id is None or not (self.scope and self.scope.any):
             self.notify(t("perm.schedule"), severity="error", markup=False)
@@ -482,7 +482,7 @@ class MeetingsScreen(DataScreen):
         self.app.push_screen(ScheduleScreen(self.branch_id), self._after_form)
 
     def action_edit(self) -> None:
-        from branchtui.ui.screens.schedule import ScheduleScreen
+        from branchtui.ui.screens.schedule.screen import ScheduleScreen
 
         mtg = self._selected_or_say()
         if mtg is None or self.branch_id is None or not self._may_change(mtg):
