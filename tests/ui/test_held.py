@@ -16,7 +16,8 @@ from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.meetings import MeetingsScreen
-from branchtui.ui.screens.minutes import MinutesScreen, OpenOtherDay
+from branchtui.ui.screens.minutes.dialogs import OpenOtherDay
+from branchtui.ui.screens.minutes.screen import MinutesScreen
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.schedule.screen import ScheduleScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, backend_url, on_both_backends

@@ -17,8 +17,9 @@ from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
-from branchtui.ui.screens import minutes as minutes_mod
-from branchtui.ui.screens.minutes import CloseWithGaps, MinutesScreen, SpeechConflict
+from branchtui.ui.screens.minutes import screen as minutes_mod
+from branchtui.ui.screens.minutes.dialogs import CloseWithGaps, SpeechConflict
+from branchtui.ui.screens.minutes.screen import MinutesScreen
 from branchtui.ui.screens.record import RecordScreen
 from branchtui.ui.screens.review import ReviewScreen
 from branchtui.ui.widgets.member_picker import MemberPicker
@@ -464,10 +465,10 @@ def test_every_minutes_message_exists_in_both_languages():
     from branchtui.i18n.messages import ui_minutes
 
     assert set(ui_minutes.ZH) == set(ui_minutes.EN)
-    root = Path(minutes_mod.__file__).parent
+    root = Path(minutes_mod.__file__).parent  # the minutes package, in ui/screens
     used = set()
-    for name in ("minutes.py", "review.py", "record.py"):
-        used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", (root / name).read_text()))
+    for path in (*root.glob("*.py"), root.parent / "review.py", root.parent / "record.py"):
+        used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", path.read_text()))
     used = {k for k in used if not k.endswith(("cmd", "check"))}
     for name in ("save", "toggle", "speeches", "decisions", "edit", "move", "delete",
                  "prev_item", "next_item", "open", "close", "review", "record"):

@@ -38,7 +38,7 @@ from branchtui.ui.screens.home import HomeScreen
 from branchtui.ui.screens.meetings import MeetingsScreen
 from branchtui.ui.screens.members import MemberDetailScreen, MembersScreen
 from branchtui.ui.screens.mine import MineScreen
-from branchtui.ui.screens.minutes import MinutesScreen
+from branchtui.ui.screens.minutes.screen import MinutesScreen
 from branchtui.ui.screens.orglife import RectificationScreen
 from branchtui.ui.screens.record import RecordScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW

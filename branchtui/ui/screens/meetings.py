@@ -520,7 +520,7 @@ class MeetingsScreen(DataScreen):
 
                 target = AttendanceScreen
             else:
-                from branchtui.ui.screens.minutes import MinutesScreen
+                from branchtui.ui.screens.minutes.screen import MinutesScreen
 
                 target = MinutesScreen
         except Exception:  # not installed, or broken: the list must keep working

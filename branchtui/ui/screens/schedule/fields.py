@@ -35,7 +35,7 @@ from branchtui.ui.screens.schedule.form import (
 from branchtui.ui.text import cell, content, when
 
 
-def _note(box: Static, text: str) -> None:
+def show_note(box: Static, text: str) -> None:
     """A line under the form that takes no room while it has nothing to say."""
     box.update(content(text))
     box.set_class(not text, "-empty")
@@ -83,7 +83,7 @@ class ScheduleFields(DataScreen):
         if Obligation.GROUP_MEETING in kinds and self._group_id() is None and \
                 self._repeat_kind() != GROUP_SERIES:
             note = t("meeting.group_required")
-        _note(self.query_one("#kinds-note", Static), note)
+        show_note(self.query_one("#kinds-note", Static), note)
 
     @on(Input.Changed, "#title")
     def _title_changed(self, event: Input.Changed) -> None:
@@ -123,18 +123,18 @@ class ScheduleFields(DataScreen):
     def _refresh_title_note(self) -> None:
         box = self.query_one("#title-note", Static)
         if not self._titles_a_series():
-            _note(box, "")
+            show_note(box, "")
             return
         pattern = self._value("#title")
         try:
             series.check_pattern(pattern)
         except ValidationError as exc:
             box.add_class("error")
-            _note(box, exc.message())
+            show_note(box, exc.message())
             return
         box.remove_class("error")
-        _note(box, t("ui_meetings.title_pattern_hint") if series.has_placeholders(pattern)
-              else t("ui_meetings.title_fixed_hint"))
+        show_note(box, t("ui_meetings.title_pattern_hint") if series.has_placeholders(pattern)
+                  else t("ui_meetings.title_fixed_hint"))
 
     @on(RadioSet.Changed, "#edit-scope")
     def _scope_changed(self) -> None:
@@ -155,9 +155,9 @@ class ScheduleFields(DataScreen):
         try:
             start, _end = self._when()
         except ValidationError as exc:
-            _note(error, exc.message())
+            show_note(error, exc.message())
             return
-        _note(error, "")
+        show_note(error, "")
         if event.input.id == "date":
             self._sync_repeat_params(start.date())
             self._suggest_title()
@@ -292,8 +292,8 @@ class ScheduleFields(DataScreen):
         describe = self.query_one("#rec-describe", Static)
         preview = self.query_one("#rec-preview", Static)
         if self._repeat_kind() == NO_REPEAT:
-            _note(describe, "")
-            _note(preview, "")
+            show_note(describe, "")
+            show_note(preview, "")
             return
         try:
             rule = self._rule()
@@ -304,17 +304,17 @@ class ScheduleFields(DataScreen):
             found, missing = series.plan(rule, start, self._value("#title"),
                                          limit=PREVIEW_COUNT)
         except ValidationError as exc:
-            _note(describe, exc.message())
+            show_note(describe, exc.message())
             describe.add_class("error")
-            _note(preview, "")
+            show_note(preview, "")
             return
         describe.remove_class("error")
         words = recurrence.describe(rule, lang=language())
         if self._repeat_kind() == GROUP_SERIES:
             words = t("ui_meetings.per_group", words=words)
-        _note(describe, t("ui_meetings.rule_words", words=words))
+        show_note(describe, t("ui_meetings.rule_words", words=words))
         if not found:
-            _note(preview, t("ui_meetings.preview_none"))
+            show_note(preview, t("ui_meetings.preview_none"))
             return
         preview.update(preview_content(found, missing, start.strftime("%H:%M")))
         preview.remove_class("-empty")
@@ -345,7 +345,7 @@ class ScheduleFields(DataScreen):
     def on_overlaps(self, message: Overlaps) -> None:
         box = self.query_one("#overlap", Static)
         if not message.meetings:
-            _note(box, "")
+            show_note(box, "")
             return
         others = "；".join(f"“{m.title}”（{when(m.planned_start)}）" for m in message.meetings[:3])
-        _note(box, t("ui_meetings.overlap", n=len(message.meetings), others=others))
+        show_note(box, t("ui_meetings.overlap", n=len(message.meetings), others=others))

@@ -35,7 +35,7 @@ from branchtui.ui.dialogs.cancel_meeting import CancelDialog, cancel_call
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import Failed, Loaded
 from branchtui.ui.screens.schedule.dialogs import ConflictDialog
-from branchtui.ui.screens.schedule.fields import ScheduleFields, _note
+from branchtui.ui.screens.schedule.fields import ScheduleFields, show_note
 from branchtui.ui.screens.schedule.form import (
     END_KINDS,
     END_NEVER,
@@ -313,7 +313,7 @@ class ScheduleScreen(ScheduleFields):
         if self.meeting is not None and self.meeting.series_id is not None:
             self.query_one("#scope-row").remove_class("-hidden")
             if self.series is not None:
-                _note(self.query_one("#rec-describe", Static), t(
+                show_note(self.query_one("#rec-describe", Static), t(
                     "ui_meetings.in_series",
                     rule=recurrence.describe(self.series.rrule, lang=language())))
         if self.meeting is not None and self.meeting.status != MeetingStatus.PLANNED:
@@ -330,7 +330,7 @@ class ScheduleScreen(ScheduleFields):
         return True
 
     def _say_error(self, text: str) -> None:
-        _note(self.query_one("#form-error", Static), text)
+        show_note(self.query_one("#form-error", Static), text)
 
     def _mine(self) -> dict[str, str]:
         return {"title": self._value("#title"),
