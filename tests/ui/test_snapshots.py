@@ -39,7 +39,7 @@ from branchtui.ui.screens.meetings import MeetingsScreen
 from branchtui.ui.screens.members import MemberDetailScreen, MembersScreen
 from branchtui.ui.screens.mine import MineScreen
 from branchtui.ui.screens.minutes.screen import MinutesScreen
-from branchtui.ui.screens.orglife import RectificationScreen
+from branchtui.ui.screens.orglife.tracker import RectificationScreen
 from branchtui.ui.screens.record import RecordScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
 from tests.factories import GAPS_REASON, World, build_world, draft

@@ -536,7 +536,7 @@ class MeetingsScreen(DataScreen):
 
     def action_orglife(self) -> None:
         """The 组织生活会 sheet (problems, criticism, 整改, 回头看) of the selected sitting."""
-        from branchtui.ui.screens.orglife import OrgLifeScreen
+        from branchtui.ui.screens.orglife.meeting import OrgLifeScreen
 
         mtg = self._selected_or_say()
         if mtg is None:
