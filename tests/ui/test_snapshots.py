@@ -32,7 +32,7 @@ from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.appraisal import AppraisalScreen
-from branchtui.ui.screens.attendance import AttendanceScreen
+from branchtui.ui.screens.attendance.screen import AttendanceScreen
 from branchtui.ui.screens.help import HelpScreen
 from branchtui.ui.screens.home import HomeScreen
 from branchtui.ui.screens.meetings import MeetingsScreen

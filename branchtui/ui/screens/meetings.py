@@ -516,7 +516,7 @@ class MeetingsScreen(DataScreen):
         target: Callable[[int], Screen[Any]]
         try:
             if which == "attendance":
-                from branchtui.ui.screens.attendance import AttendanceScreen
+                from branchtui.ui.screens.attendance.screen import AttendanceScreen
 
                 target = AttendanceScreen
             else:
