@@ -102,14 +102,14 @@ class MinutesOpening(MinutesDrafts):
         self.app.push_screen(CloseWithGaps(gaps), reason_given)
 
     def _done_closed(self, _meeting: c.Meeting) -> None:
-        from branchtui.ui.screens.review import ReviewScreen
+        from branchtui.ui.screens.record import ReviewScreen
 
         self.notify(t("ui_minutes.closed_note"), markup=False)
         self.action_refresh()
         self.app.push_screen(ReviewScreen(self.meeting_id))
 
     def action_review(self) -> None:
-        from branchtui.ui.screens.review import ReviewScreen
+        from branchtui.ui.screens.record import ReviewScreen
 
         self._flush()
         self.app.push_screen(ReviewScreen(self.meeting_id))
