@@ -227,7 +227,7 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
         rec = app.screen
         head = static_text(rec, "#head")
         for part in ("第1次", "主持人：张书记", "记录人：赵记录[@click=app.quit]x[/]",
-                     "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比 100%"):
+                     "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比：100%"):
             assert part in head, (part, head)
         # 应到 = 实到 + 请假 + 缺席 + 未登记, and the never marked are named as such.
         counts = static_text(rec, "#counts")

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import DataTable, Header, Label, Static
 
 from branchtui.core import model as c
@@ -29,25 +30,56 @@ from branchtui.services import MeetingRecord
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.screens.live import LiveMeetingScreen
-from branchtui.ui.text import cell, content, span, when
+from branchtui.ui.text import assemble, cell, content, span, when
 
 
-def held(m: c.Meeting) -> str:
+def held(m: c.Meeting) -> tuple[str, str]:
     """When the meeting actually ran, with the date: it is held on its planned day, but a
     record must not hide it. For a 补录, when its record was written."""
+    label = t("ui_minutes.row_written" if m.entered_late else "ui_minutes.row_actual")
     if m.opened_at is None:
-        return t("ui_minutes.not_started")
-    text = (span(m.opened_at, m.closed_at) if m.closed_at is not None
-            else t("ui_minutes.since", start=when(m.opened_at)))
-    return t("ui_minutes.late_written" if m.entered_late else "ui_minutes.actual", span=text)
+        return label, t("ui_minutes.not_started")
+    return label, (span(m.opened_at, m.closed_at) if m.closed_at is not None
+                   else t("ui_minutes.since", start=when(m.opened_at)))
 
 
-def late_line(m: c.Meeting) -> str:
-    """A 补录's line: held on its date, entered when, and why ("" for any other)."""
-    if m.late_at is None:
-        return ""
-    return t("ui_minutes.late_line", day=m.planned_start.date().isoformat(),
-             at=when(m.late_at), reason=m.late_reason)
+def head_rows(r: MeetingRecord, name: Callable[[int | None], str],
+              live: str) -> list[tuple[str, str]]:
+    """The head of the record page: one (label, value) row a field. A 补录 has a row that
+    says when it was held, when it was entered and why."""
+    m = r.meeting
+    chain = (t("ui.chain_imported") if r.chain_entries == 0 else
+             t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"))
+    rows = [
+        (t("field.title"), t("ui_minutes.record_title", title=m.title, number=m.number or "-")),
+        (t("ui_minutes.row_kinds"),
+         t("ui_minutes.sep").join(enum_label(o) for o in m.obligations)),
+        (t("ui_minutes.row_time"), span(m.planned_start, m.planned_end)),
+        held(m),
+    ]
+    if m.late_at is not None:
+        rows.append((t("ui_minutes.row_late"), t(
+            "ui_minutes.late_line", day=m.planned_start.date().isoformat(), at=when(m.late_at),
+            reason=m.late_reason)))
+    return [*rows,
+            (t("field.place"), m.place or t("ui_minutes.unset")),
+            (t("ui_meetings.convener"), name(m.convener_id)),
+            (t("ui_meetings.moderator"), name(m.moderator_id)),
+            (t("ui_meetings.recorder"), name(m.recorder_id)),
+            (t("ui_minutes.row_status"), enum_label(m.status)),
+            (t("ui_minutes.row_chain"), t("ui_minutes.record_chain", chain=chain,
+                                          entries=r.chain_entries)),
+            (t("ui_minutes.row_live"), live),
+            (t("ui_minutes.row_digest"), (m.seal_digest or "")[:16] or "-")]
+
+
+def rows_content(rows: list[tuple[str, str]]) -> Content:
+    """Label/value rows, one a line, the label in bold; the values are user text."""
+    sep = t("ui_minutes.label_sep")
+    parts: list[str | tuple[str, str]] = []
+    for label, value in rows:
+        parts += ["\n" if parts else "", (label + sep, "bold"), value]
+    return assemble(*parts)
 
 
 class RecordScreen(LiveMeetingScreen):
@@ -114,17 +146,8 @@ class RecordScreen(LiveMeetingScreen):
                 return t("ui_minutes.unset")
             return people.names.get(mid, t("ui_minutes.unset"))
 
-        kinds = "、".join(enum_label(o) for o in m.obligations)
         live = f"{r.written_live_share:.0%}" if r.written_live_share is not None else "-"
-        chain = (t("ui.chain_imported") if r.chain_entries == 0 else
-                 t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"))
-        self.query_one("#head", Static).update(content(t(
-            "ui_minutes.record_head", title=m.title, number=m.number or "-", kinds=kinds,
-            planned=span(m.planned_start, m.planned_end), actual=held(m), late=late_line(m),
-            place=m.place or t("ui_minutes.unset"), convener=name(m.convener_id),
-            moderator=name(m.moderator_id), recorder=name(m.recorder_id),
-            status=enum_label(m.status), chain=chain, entries=r.chain_entries, live=live,
-            digest=(m.seal_digest or "")[:16] or "-")))
+        self.query_one("#head", Static).update(rows_content(head_rows(r, name, live)))
         c = r.counts
         self.query_one("#counts", Static).update(content(t(
             "ui.record_counts", expected=c.expected_total, ef=c.expected_full,
