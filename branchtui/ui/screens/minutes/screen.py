@@ -508,12 +508,19 @@ class MinutesScreen(MinutesDecisions, MinutesOpening):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return next((s for s in self.record.speeches if str(s.id) == str(key.value)), None)
 
-    def action_edit_speech(self) -> None:
+    def _speech_to_change(self, none_key: str) -> c.Speech | None:
+        """The remark under the cursor, to edit, move or delete; None, and the user told
+        why, when the record cannot be changed now or the item has no remark."""
         if self.record is None or self._refuse():
-            return
+            return None
         speech = self._selected_speech()
         if speech is None:
-            self.notify(t("ui_minutes.no_speech_to_edit"), severity="warning", markup=False)
+            self.notify(t(none_key), severity="warning", markup=False)
+        return speech
+
+    def action_edit_speech(self) -> None:
+        speech = self._speech_to_change("ui_minutes.no_speech_to_edit")
+        if speech is None:
             return
         self._flush()
         self.editing = speech
@@ -531,11 +538,8 @@ class MinutesScreen(MinutesDecisions, MinutesOpening):
     def action_delete_speech(self) -> None:
         """Take the selected remark out of the record, after a yes (the service chains
         the deletion with the remark as it was)."""
-        if self.record is None or self._refuse():
-            return
-        speech = self._selected_speech()
+        speech = self._speech_to_change("ui_minutes.no_speech")
         if speech is None:
-            self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
             return
         svc, actor = self.services, self.actor
 
@@ -557,11 +561,8 @@ class MinutesScreen(MinutesDecisions, MinutesOpening):
 
     def action_move_speech(self) -> None:
         """Attribute the selected remark to another speaker, picked as when writing one."""
-        if self.record is None or self._refuse():
-            return
-        speech = self._selected_speech()
+        speech = self._speech_to_change("ui_minutes.no_speech")
         if speech is None:
-            self.notify(t("ui_minutes.no_speech"), severity="warning", markup=False)
             return
         svc, actor = self.services, self.actor
         candidates = self.query_one("#speaker", MemberPicker).candidates
