@@ -51,7 +51,7 @@ from branchtui.i18n import enum_label, set_language  # noqa: E402
 from branchtui.services import FixedClock, MeetingDraft, MemberDraft, Services  # noqa: E402
 from branchtui.store.db import open_database, upgrade  # noqa: E402
 from branchtui.ui.app import BranchApp  # noqa: E402
-from branchtui.ui.screens.attendance import AttendanceScreen  # noqa: E402
+from branchtui.ui.screens.attendance.screen import AttendanceScreen  # noqa: E402
 
 MEMBERS = 200
 PRESSES = 100

@@ -187,7 +187,7 @@ class BranchApp(Translated, App[int]):
 
     def action_go_rectification(self) -> None:
         """The tracker of the actor's branch (officers see all its items, members their own)."""
-        from branchtui.ui.screens.orglife import RectificationScreen
+        from branchtui.ui.screens.orglife.tracker import RectificationScreen
 
         if self.actor is not None:
             self._open_for_branch(self.actor, RectificationScreen)

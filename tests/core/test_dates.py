@@ -1,10 +1,10 @@
 """Dates as people type them."""
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
-from branchtui.core.dates import parse_day
+from branchtui.core.dates import parse_clock, parse_day
 
 # Date cases: each runs in the machine's zone and under TZ=UTC (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("process_tz")
@@ -27,3 +27,18 @@ def test_empty():
     assert parse_day("") is None and parse_day(None) is None
     with pytest.raises(ValueError):
         parse_day(" ", required=True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("14:30", time(14, 30)), ("14：30", time(14, 30)), ("1430", time(14, 30)),
+    ("14点30", time(14, 30)), ("14点30分", time(14, 30)), ("9点", time(9, 0)),
+    ("\uff11\uff14\uff1a\uff13\uff10", time(14, 30)), (" 8.05 ", time(8, 5)), ("0:00", time(0, 0)),
+])
+def test_reads_a_time_of_day(text, expected):
+    assert parse_clock(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", " ", "25:00", "14:60", "下午两点", "14:30:00", "[/]", "123"])
+def test_refuses_what_is_not_a_time(text):
+    with pytest.raises(ValueError):
+        parse_clock(text)

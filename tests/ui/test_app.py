@@ -123,7 +123,7 @@ async def test_function_keys_reach_every_top_level_screen(world):
     from branchtui.ui.screens.meetings import MeetingsScreen
     from branchtui.ui.screens.members import MembersScreen
     from branchtui.ui.screens.mine import MineScreen
-    from branchtui.ui.screens.orglife import RectificationScreen
+    from branchtui.ui.screens.orglife.tracker import RectificationScreen
 
     app = BranchApp(world.svc, world.secretary)
     async with app.run_test(size=(100, 32)) as pilot:

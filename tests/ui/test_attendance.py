@@ -22,12 +22,8 @@ from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
-from branchtui.ui.screens.attendance import (
-    AttendanceScreen,
-    ChoiceModal,
-    GuestModal,
-    ReasonModal,
-)
+from branchtui.ui.screens.attendance.dialogs import ChoiceModal, GuestModal, ReasonModal
+from branchtui.ui.screens.attendance.screen import AttendanceScreen
 from tests.conftest import (
     FULLWIDTH,
     HOSTILE,
@@ -497,7 +493,7 @@ async def test_no_roll_changes_line_when_nothing_changed(world):
 
 def test_roll_changes_text_in_english():
     from branchtui.core.roll import RollChange
-    from branchtui.ui.screens.attendance import roll_changes_text
+    from branchtui.ui.screens.attendance.screen import roll_changes_text
 
     set_language("en")
     text = roll_changes_text([RollChange(1, HOSTILE, "transferred_out", date(2026, 6, 10)),

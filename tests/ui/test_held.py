@@ -16,9 +16,10 @@ from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.meetings import MeetingsScreen
-from branchtui.ui.screens.minutes import MinutesScreen, OpenOtherDay
+from branchtui.ui.screens.minutes.dialogs import OpenOtherDay
+from branchtui.ui.screens.minutes.screen import MinutesScreen
 from branchtui.ui.screens.record import RecordScreen
-from branchtui.ui.screens.schedule import ScheduleScreen
+from branchtui.ui.screens.schedule.screen import ScheduleScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, backend_url, on_both_backends
 from tests.factories import GAPS_REASON, build_world, draft
 
@@ -97,7 +98,7 @@ async def test_f10_on_another_day_moves_the_meeting_to_today_with_one_key(world)
         await settle(app, pilot)
         assert isinstance(app.screen, RecordScreen)
         head = static_text(app.screen, "#head")
-        assert "时间：2026-12-02 14:30至16:30 ｜ 实际：2026-12-02 04:08起" in head, head
+        assert "时间：2026-12-02 14:30至16:30\n实际：2026-12-02 04:08起" in head, head
         assert "补录" not in head
         assert app.is_running
 
@@ -114,7 +115,7 @@ async def test_record_shows_the_real_times_with_their_dates(world):
         app.push_screen(RecordScreen(w.missed.id))
         await settle(app, pilot)
         head = static_text(app.screen, "#head")
-        assert ("时间：2026-11-20 14:30至16:30 ｜ 实际：2026-11-20 14:32至2026-11-21 00:10"
+        assert ("时间：2026-11-20 14:30至16:30\n实际：2026-11-20 14:32至2026-11-21 00:10"
                 in head), head
 
 
@@ -151,7 +152,7 @@ async def test_f10_after_the_day_without_the_right_to_reschedule_records_a_late_
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         head = static_text(app.screen, "#head")
-        assert "时间：2026-11-20 14:30至16:30 ｜ 录入：2026-12-02 04:08起" in head, head
+        assert "时间：2026-11-20 14:30至16:30\n录入：2026-12-02 04:08起" in head, head
         assert ("补录：会议于 2026-11-20 召开，2026-12-02 04:08 补录登记；原因：" + REASON
                 in head), head
         assert app.is_running

@@ -20,8 +20,8 @@ from branchtui.i18n import enum_label, set_language
 from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
-from branchtui.ui.screens.attendance import AttendanceScreen
-from branchtui.ui.screens.minutes import MinutesScreen
+from branchtui.ui.screens.attendance.screen import AttendanceScreen
+from branchtui.ui.screens.minutes.screen import MinutesScreen
 from branchtui.ui.screens.record import RecordScreen
 from tests.conftest import (
     FULLWIDTH,

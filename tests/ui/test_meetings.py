@@ -15,15 +15,11 @@ from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
+from branchtui.ui.dialogs.cancel_meeting import CancelDialog
 from branchtui.ui.screens.meetings import MeetingsScreen, month_grid
-from branchtui.ui.screens.schedule import (
-    CancelDialog,
-    ConflictDialog,
-    ScheduleScreen,
-    default_title,
-    parse_clock,
-    parse_day,
-)
+from branchtui.ui.screens.schedule.dialogs import ConflictDialog
+from branchtui.ui.screens.schedule.form import default_title, parse_clock, parse_day
+from branchtui.ui.screens.schedule.screen import ScheduleScreen
 from tests.conftest import (
     FULLWIDTH,
     HOSTILE,

@@ -15,7 +15,7 @@ from branchtui.i18n import set_language
 from branchtui.services import FixedClock, MemberDraft, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
-from branchtui.ui.screens.member_edit import ConflictDialog, FormDialog, MemberFormDialog
+from branchtui.ui.dialogs.member_edit import ConflictDialog, FormDialog, MemberFormDialog
 from branchtui.ui.screens.members import MemberDetailScreen, MembersScreen
 from tests.conftest import (
     FULLWIDTH,
@@ -365,7 +365,7 @@ async def test_english_once(world):
 
 def test_conflict_lines_name_each_changed_field():
     from branchtui.core.model import Member
-    from branchtui.ui.screens.member_edit import changes
+    from branchtui.ui.dialogs.member_edit import changes
 
     base = Member(id=1, name="甲", login="a", phone="1", version=1)
     cur = replace(base, phone="2" + HOSTILE, version=2)

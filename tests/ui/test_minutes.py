@@ -17,10 +17,11 @@ from branchtui.i18n import set_language
 from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
-from branchtui.ui.screens import minutes as minutes_mod
-from branchtui.ui.screens.minutes import CloseWithGaps, MinutesScreen, SpeechConflict
-from branchtui.ui.screens.record import RecordScreen
-from branchtui.ui.screens.review import ReviewScreen
+from branchtui.ui.screens.minutes import screen as minutes_mod
+from branchtui.ui.screens.minutes.dialogs import CloseWithGaps, SpeechConflict
+from branchtui.ui.screens.minutes.screen import MinutesScreen
+from branchtui.ui.screens.record import RecordScreen, ReviewScreen
+from branchtui.ui.widgets.member_picker import MemberPicker
 from tests.conftest import (
     FULLWIDTH,
     HOSTILE,
@@ -226,7 +227,7 @@ async def test_open_speak_decide_close_review_record_at_80x24(world):
         rec = app.screen
         head = static_text(rec, "#head")
         for part in ("第1次", "主持人：张书记", "记录人：赵记录[@click=app.quit]x[/]",
-                     "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比 100%"):
+                     "召集人：张书记", "社区党群服务中心", "校验链：完整", "会中记录占比：100%"):
             assert part in head, (part, head)
         # 应到 = 实到 + 请假 + 缺席 + 未登记, and the never marked are named as such.
         counts = static_text(rec, "#counts")
@@ -463,10 +464,10 @@ def test_every_minutes_message_exists_in_both_languages():
     from branchtui.i18n.messages import ui_minutes
 
     assert set(ui_minutes.ZH) == set(ui_minutes.EN)
-    root = Path(minutes_mod.__file__).parent
+    root = Path(minutes_mod.__file__).parent  # the minutes package, in ui/screens
     used = set()
-    for name in ("minutes.py", "review.py", "record.py"):
-        used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", (root / name).read_text()))
+    for path in (*root.glob("*.py"), root.parent / "record.py"):
+        used |= set(re.findall(r"ui_minutes\.[a-z_.]+[a-z]", path.read_text()))
     used = {k for k in used if not k.endswith(("cmd", "check"))}
     for name in ("save", "toggle", "speeches", "decisions", "edit", "move", "delete",
                  "prev_item", "next_item", "open", "close", "review", "record"):
@@ -497,7 +498,7 @@ async def test_a_fast_typist_keeps_every_key_after_picking_the_speaker(world):
             app.post_message(events.Key(key, char))
         await settle(app, pilot)
         assert screen.query_one("#speaker-input", Input).value == w.member.name
-        picker = screen.query_one("#speaker", minutes_mod.NamePicker)
+        picker = screen.query_one("#speaker", MemberPicker)
         assert picker.chosen == (w.member.member_id, w.member.name)
         assert not picker.has_class("-open")  # the list of matches for "孙" stays closed
         area = screen.query_one("#speech-text", TextArea)

@@ -15,15 +15,15 @@ from branchtui.services import FixedClock, Services
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.appraisal import AppraisalScreen
-from branchtui.ui.screens.orglife import (
+from branchtui.ui.screens.orglife.forms import (
     ConfirmModal,
     CriticismForm,
-    OrgLifeScreen,
     ProblemForm,
     ProgressForm,
     RectForm,
-    RectificationScreen,
 )
+from branchtui.ui.screens.orglife.meeting import OrgLifeScreen
+from branchtui.ui.screens.orglife.tracker import RectificationScreen
 from tests.conftest import (
     FULLWIDTH,
     HOSTILE,

@@ -20,7 +20,7 @@ from branchtui.services import FixedClock, Services
 from branchtui.services.base import Health
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
-from branchtui.ui.screens.minutes import MinutesScreen
+from branchtui.ui.screens.minutes.screen import MinutesScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, NOW
 from tests.factories import build_world, draft
 

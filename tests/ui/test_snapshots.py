@@ -32,14 +32,14 @@ from branchtui.services import FixedClock, Services, VoteDraft
 from branchtui.store.db import open_database, upgrade
 from branchtui.ui.app import BranchApp
 from branchtui.ui.screens.appraisal import AppraisalScreen
-from branchtui.ui.screens.attendance import AttendanceScreen
+from branchtui.ui.screens.attendance.screen import AttendanceScreen
 from branchtui.ui.screens.help import HelpScreen
 from branchtui.ui.screens.home import HomeScreen
 from branchtui.ui.screens.meetings import MeetingsScreen
 from branchtui.ui.screens.members import MemberDetailScreen, MembersScreen
 from branchtui.ui.screens.mine import MineScreen
-from branchtui.ui.screens.minutes import MinutesScreen
-from branchtui.ui.screens.orglife import RectificationScreen
+from branchtui.ui.screens.minutes.screen import MinutesScreen
+from branchtui.ui.screens.orglife.tracker import RectificationScreen
 from branchtui.ui.screens.record import RecordScreen
 from tests.conftest import FULLWIDTH, HOSTILE, HOSTILE_LINK, LONG_ZH, NOW
 from tests.factories import GAPS_REASON, World, build_world, draft

@@ -19,9 +19,9 @@ from branchtui.core.errors import PermissionDenied, ValidationError
 from branchtui.i18n import enum_label, t
 from branchtui.ui.bindings import Translated
 from branchtui.ui.footer import KeyFooter
-from branchtui.ui.screens.base import DataScreen, Loaded
-from branchtui.ui.screens.orglife import keep_cursor, run_write, selected_key
+from branchtui.ui.screens.base import DataScreen, Loaded, run_write
 from branchtui.ui.text import cell, content
+from branchtui.ui.widgets.tables import keep_cursor, selected_key
 
 GRADE_STYLE = {
     Grade.EXCELLENT: "bold green",

@@ -4,6 +4,7 @@ it on the event loop; errors become a message in the user's language."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -43,12 +44,7 @@ class DataScreen(Translated, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def fetch(self, tag: str, call: Callable[[], Any]) -> None:
         """Run ``call`` in a thread; post Loaded or Failed. Never touches widgets."""
-        try:
-            self.post_message(Loaded(tag, call()))
-        except BranchError as exc:
-            self.post_message(Failed(tag, exc.message()))
-        except Exception as exc:
-            self.post_message(Failed(tag, t("ui.unexpected", detail=type(exc).__name__)))
+        post_result(self, tag, call)
 
     def on_failed(self, message: Failed) -> None:
         self.notify(message.text, severity="error", markup=False, timeout=8)
@@ -68,3 +64,21 @@ class DataScreen(Translated, Screen):
                     refresh()
 
         return done
+
+
+def post_result(screen: DataScreen, tag: str, call: Callable[[], Any]) -> None:
+    """Run ``call`` (in a worker thread) and post its result to ``screen`` as Loaded, or its
+    failure as Failed in the user's language."""
+    try:
+        screen.post_message(Loaded(tag, call()))
+    except BranchError as exc:
+        screen.post_message(Failed(tag, exc.message()))
+    except Exception as exc:
+        screen.post_message(Failed(tag, t("ui.unexpected", detail=type(exc).__name__)))
+
+
+def run_write(screen: DataScreen, tag: str, call: Callable[[], Any]) -> None:
+    """Run a service write in a thread, posting Loaded/Failed like ``fetch``; not in the
+    exclusive "load" group, so that a refresh cannot cancel a save."""
+    screen.run_worker(partial(post_result, screen, tag, call), thread=True,
+                      exit_on_error=False, group="write")

@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Header, Static
 
 from branchtui.i18n import t
 from branchtui.services.roster import KeyRow
+from branchtui.ui.dialogs.member_edit import confirm_dialog, key_dialog
 from branchtui.ui.footer import KeyFooter
 from branchtui.ui.screens.base import DataScreen, Failed, Loaded
-from branchtui.ui.screens.member_edit import confirm_dialog, key_dialog
 from branchtui.ui.text import cell, content, when
 
 

@@ -474,7 +474,7 @@ class MeetingsScreen(DataScreen):
             self.action_open_record()
 
     def action_new(self) -> None:
-        from branchtui.ui.screens.schedule import ScheduleScreen
+        from branchtui.ui.screens.schedule.screen import ScheduleScreen
 
         if self.branch_id is None or not (self.scope and self.scope.any):
             self.notify(t("perm.schedule"), severity="error", markup=False)
@@ -482,7 +482,7 @@ class MeetingsScreen(DataScreen):
         self.app.push_screen(ScheduleScreen(self.branch_id), self._after_form)
 
     def action_edit(self) -> None:
-        from branchtui.ui.screens.schedule import ScheduleScreen
+        from branchtui.ui.screens.schedule.screen import ScheduleScreen
 
         mtg = self._selected_or_say()
         if mtg is None or self.branch_id is None or not self._may_change(mtg):
@@ -494,7 +494,7 @@ class MeetingsScreen(DataScreen):
             self.action_refresh()
 
     def action_cancel_meeting(self) -> None:
-        from branchtui.ui.screens.schedule import CancelDialog, cancel_call
+        from branchtui.ui.dialogs.cancel_meeting import CancelDialog, cancel_call
 
         mtg = self._selected_or_say()
         if mtg is None or not self._may_change(mtg):
@@ -516,11 +516,11 @@ class MeetingsScreen(DataScreen):
         target: Callable[[int], Screen[Any]]
         try:
             if which == "attendance":
-                from branchtui.ui.screens.attendance import AttendanceScreen
+                from branchtui.ui.screens.attendance.screen import AttendanceScreen
 
                 target = AttendanceScreen
             else:
-                from branchtui.ui.screens.minutes import MinutesScreen
+                from branchtui.ui.screens.minutes.screen import MinutesScreen
 
                 target = MinutesScreen
         except Exception:  # not installed, or broken: the list must keep working
@@ -536,7 +536,7 @@ class MeetingsScreen(DataScreen):
 
     def action_orglife(self) -> None:
         """The 组织生活会 sheet (problems, criticism, 整改, 回头看) of the selected sitting."""
-        from branchtui.ui.screens.orglife import OrgLifeScreen
+        from branchtui.ui.screens.orglife.meeting import OrgLifeScreen
 
         mtg = self._selected_or_say()
         if mtg is None:

@@ -17,9 +17,7 @@ from textual.widgets import DataTable, Header, Input, Label, Sparkline, Static
 from branchtui.core.enums import AttendanceStatus
 from branchtui.i18n import enum_label, t
 from branchtui.services.queries import MemberDossier, RosterEntry, RosterOverview
-from branchtui.ui.footer import KeyFooter
-from branchtui.ui.screens.base import DataScreen, Failed, Loaded
-from branchtui.ui.screens.member_edit import (
+from branchtui.ui.dialogs.member_edit import (
     MemberFormDialog,
     appoint_dialog,
     confirm_dialog,
@@ -28,6 +26,8 @@ from branchtui.ui.screens.member_edit import (
     period_dialog,
     transfer_dialog,
 )
+from branchtui.ui.footer import KeyFooter
+from branchtui.ui.screens.base import DataScreen, Failed, Loaded
 from branchtui.ui.text import cell, content, when
 
 STATUS_STYLE = {

@@ -1,4 +1,8 @@
-"""The read-only record page of a meeting: everything a record contains (DOMAIN.md §5)."""
+"""The read-only record page of a meeting: everything a record contains (DOMAIN.md §5); and
+its review after the meeting: what the record must contain and still lacks. Each opens the
+other (one module: two modules that import each other were a circle).
+
+The check itself is ``core.record_check``; the review only words and lists it."""
 
 from __future__ import annotations
 
@@ -8,34 +12,74 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import DataTable, Header, Label, Static
 
 from branchtui.core import model as c
-from branchtui.core.record_check import absentees, describe
+from branchtui.core.record_check import (
+    MUST,
+    Finding,
+    absentees,
+    check_record,
+    describe,
+    finding_text,
+    subjects_text,
+)
 from branchtui.i18n import enum_label, t, t_params
 from branchtui.services import MeetingRecord
 from branchtui.ui.footer import KeyFooter
-from branchtui.ui.screens.base import Loaded
+from branchtui.ui.screens.base import DataScreen, Loaded
 from branchtui.ui.screens.live import LiveMeetingScreen
-from branchtui.ui.text import cell, content, span, when
+from branchtui.ui.text import assemble, cell, content, span, when
 
 
-def held(m: c.Meeting) -> str:
+def held(m: c.Meeting) -> tuple[str, str]:
     """When the meeting actually ran, with the date: it is held on its planned day, but a
     record must not hide it. For a 补录, when its record was written."""
+    label = t("ui_minutes.row_written" if m.entered_late else "ui_minutes.row_actual")
     if m.opened_at is None:
-        return t("ui_minutes.not_started")
-    text = (span(m.opened_at, m.closed_at) if m.closed_at is not None
-            else t("ui_minutes.since", start=when(m.opened_at)))
-    return t("ui_minutes.late_written" if m.entered_late else "ui_minutes.actual", span=text)
+        return label, t("ui_minutes.not_started")
+    return label, (span(m.opened_at, m.closed_at) if m.closed_at is not None
+                   else t("ui_minutes.since", start=when(m.opened_at)))
 
 
-def late_line(m: c.Meeting) -> str:
-    """A 补录's line: held on its date, entered when, and why ("" for any other)."""
-    if m.late_at is None:
-        return ""
-    return t("ui_minutes.late_line", day=m.planned_start.date().isoformat(),
-             at=when(m.late_at), reason=m.late_reason)
+def head_rows(r: MeetingRecord, name: Callable[[int | None], str],
+              live: str) -> list[tuple[str, str]]:
+    """The head of the record page: one (label, value) row a field. A 补录 has a row that
+    says when it was held, when it was entered and why."""
+    m = r.meeting
+    chain = (t("ui.chain_imported") if r.chain_entries == 0 else
+             t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"))
+    rows = [
+        (t("field.title"), t("ui_minutes.record_title", title=m.title, number=m.number or "-")),
+        (t("ui_minutes.row_kinds"),
+         t("ui_minutes.sep").join(enum_label(o) for o in m.obligations)),
+        (t("ui_minutes.row_time"), span(m.planned_start, m.planned_end)),
+        held(m),
+    ]
+    if m.late_at is not None:
+        rows.append((t("ui_minutes.row_late"), t(
+            "ui_minutes.late_line", day=m.planned_start.date().isoformat(), at=when(m.late_at),
+            reason=m.late_reason)))
+    return [*rows,
+            (t("field.place"), m.place or t("ui_minutes.unset")),
+            (t("ui_meetings.convener"), name(m.convener_id)),
+            (t("ui_meetings.moderator"), name(m.moderator_id)),
+            (t("ui_meetings.recorder"), name(m.recorder_id)),
+            (t("ui_minutes.row_status"), enum_label(m.status)),
+            (t("ui_minutes.row_chain"), t("ui_minutes.record_chain", chain=chain,
+                                          entries=r.chain_entries)),
+            (t("ui_minutes.row_live"), live),
+            (t("ui_minutes.row_digest"), (m.seal_digest or "")[:16] or "-")]
+
+
+def rows_content(rows: list[tuple[str, str]]) -> Content:
+    """Label/value rows, one a line, the label in bold; the values are user text."""
+    sep = t("ui_minutes.label_sep")
+    parts: list[str | tuple[str, str]] = []
+    for label, value in rows:
+        parts += ["\n" if parts else "", (label + sep, "bold"), value]
+    return assemble(*parts)
 
 
 class RecordScreen(LiveMeetingScreen):
@@ -81,8 +125,6 @@ class RecordScreen(LiveMeetingScreen):
                                       svc.minutes.people(actor, mid)))
 
     def action_review(self) -> None:
-        from branchtui.ui.screens.review import ReviewScreen
-
         self.app.push_screen(ReviewScreen(self.meeting_id))
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -104,17 +146,8 @@ class RecordScreen(LiveMeetingScreen):
                 return t("ui_minutes.unset")
             return people.names.get(mid, t("ui_minutes.unset"))
 
-        kinds = "、".join(enum_label(o) for o in m.obligations)
         live = f"{r.written_live_share:.0%}" if r.written_live_share is not None else "-"
-        chain = (t("ui.chain_imported") if r.chain_entries == 0 else
-                 t("ui.chain_ok") if r.chain_ok else t("ui.chain_bad"))
-        self.query_one("#head", Static).update(content(t(
-            "ui_minutes.record_head", title=m.title, number=m.number or "-", kinds=kinds,
-            planned=span(m.planned_start, m.planned_end), actual=held(m), late=late_line(m),
-            place=m.place or t("ui_minutes.unset"), convener=name(m.convener_id),
-            moderator=name(m.moderator_id), recorder=name(m.recorder_id),
-            status=enum_label(m.status), chain=chain, entries=r.chain_entries, live=live,
-            digest=(m.seal_digest or "")[:16] or "-")))
+        self.query_one("#head", Static).update(rows_content(head_rows(r, name, live)))
         c = r.counts
         self.query_one("#counts", Static).update(content(t(
             "ui.record_counts", expected=c.expected_total, ef=c.expected_full,
@@ -229,3 +262,84 @@ class RecordScreen(LiveMeetingScreen):
                              reason=t_params(d.reason_key, d.reason_params),
                              expected=d.voters_expected, present=d.voters_present,
                              rules=d.rule_version or "-")))
+
+
+# -- the review ----------------------------------------------------------------------------
+
+
+class ReviewScreen(DataScreen):
+    """The gaps of one meeting's record, most serious first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "ui.key_back", id="review.back"),
+        Binding("enter,ctrl+r", "record", "ui_minutes.key_record", id="review.record"),
+        Binding("r,f5", "refresh", "ui.key_refresh", id="review.refresh"),
+    ]
+
+    def __init__(self, meeting_id: int) -> None:
+        super().__init__()
+        self.meeting_id = meeting_id
+        self.findings: list[Finding] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(classes="record-body"):
+            yield Static(id="head", classes="who")
+            yield Label(t("ui_minutes.review_title"), classes="section-title")
+            yield Static(id="summary", classes="summary")
+            yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+            yield Static(id="detail", classes="summary")
+            yield Static(t("ui_minutes.review_hint"), classes="summary")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        actor, mid = self.actor, self.meeting_id
+        self.fetch("review", lambda: self.services.meetings.record(actor, mid))
+
+    def on_loaded(self, message: Loaded) -> None:
+        record: MeetingRecord = message.data
+        m = record.meeting
+        self.query_one("#head", Static).update(content(t(
+            "ui_minutes.review_head", title=m.title, start=when(m.planned_start))))
+        self.findings = check_record(record)
+        must = sum(1 for f in self.findings if f.severity == MUST)
+        should = len(self.findings) - must
+        self.query_one("#summary", Static).update(content(
+            t("ui_minutes.review_ok") if not self.findings
+            else t("ui_minutes.review_summary", must=must, should=should)))
+        table = self.query_one("#findings", DataTable)
+        table.clear(columns=True)
+        table.add_columns(t("ui_minutes.col_severity"), t("ui_minutes.col_gap"),
+                          t("ui_minutes.col_concerns"))
+        for i, f in enumerate(self.findings):
+            severe = f.severity == MUST
+            table.add_row(cell(t("ui_minutes.must" if severe else "ui_minutes.should"),
+                               "bold red" if severe else "yellow"),
+                          cell(finding_text(f)), cell(subjects_text(f)), key=str(i))
+        self._detail(0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.cursor_row)
+
+    def _detail(self, row: int) -> None:
+        detail = self.query_one("#detail", Static)
+        if 0 <= row < len(self.findings) and self.findings[row].subjects:
+            f = self.findings[row]
+            detail.update(content(describe(f)))
+        else:
+            detail.update("")
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_record()
+
+    def action_record(self) -> None:
+        self.app.push_screen(RecordScreen(self.meeting_id))
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        return [
+            (t("ui_minutes.cmd_record"), t("ui_minutes.cmd_record_help"), self.action_record),
+            (t("ui.cmd_refresh"), t("ui.cmd_refresh_help"), self.action_refresh),
+        ]

@@ -1,0 +1,1 @@
+"""Dialogs more than one screen opens."""
